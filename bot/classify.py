@@ -1,0 +1,394 @@
+"""Read one sentence and say which stage of the treaty's life it reports, if any.
+
+Pure functions. Each finding names the rule that fired so every status can be explained.
+
+How a sentence is read:
+1. It must be about this treaty: it names both parties, or it sits in an article about the
+   treaty and refers to "the treaty", "the pact", "the document"...; the part of the sentence
+   holding the event must not be about a look-alike (North Korea, the EAEU trade deal, ...).
+2. Event words per stage (sign/ink/seal; ratify/approve by a parliament; enter into force;
+   postpone/delay/suspend; draft/negotiate/finalise).
+3. Modality: plans, hopes, expectations, "close to", "to be signed", conditionals and questions
+   are not events. A future signing still tells that the treaty is being drafted.
+4. Negations and denials cancel an event; looking back ("the treaty signed in January")
+   confirms a stage but is marked retrospective.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .models import Status
+from .relevance import TopicMatcher
+from .text import fold
+
+# --- vocabulary --------------------------------------------------------------------------
+_ANAPHORA = re.compile(
+    r"\b(treaty|pact|agreement|accord|deal|document|text|partnership|signing|"
+    r"cooperation agreement)\b"
+)
+_SEGMENT_SPLIT = re.compile(
+    r"\s*(?:;|:|,|\s-\s|\s–\s|\s—\s|\bwhile\b|\bwhereas\b|\bbut\b|\balthough\b|\bthough\b|"
+    r"\bunlike\b|\bhowever\b|\bas well as\b|\bcompared with\b|\bcompared to\b|\bsimilar to\b|"
+    r"\bjust as\b|\bafter\b|\bbefore\b|\bwhen\b)\s*"
+)
+
+_FUTURE_NEAR = re.compile(
+    r"\b(to|will|would|shall|could|may|might|should|must|can|cannot|won't|wouldn't|'ll|"
+    r"going to|about to|be)\s+(\w+\s+){0,2}$"
+)
+_FUTURE_WIDE = re.compile(
+    r"\b(expect\w*|hope\w*|hoping|plan\w*|ready|readiness|close to|set to|due to|intend\w*|"
+    r"aim\w*|seek\w*|want\w*|wish\w*|prepar\w*|upcoming|ahead of|awaiting|await\w*|prospect\w*|"
+    r"possibl\w*|potential\w*|likely|invit\w*|propos\w*|schedul\w*|slated|poised|eager|"
+    r"looking forward|pave the way|agreed to|agree to|yet to|in order to|for signing|"
+    r"would|will|could|may|might|should|if|unless|whether|pending|once|until|when)\b"
+)
+_FUTURE_AFTER = re.compile(
+    r"^\W*(\w+\W+){0,3}?(soon|next (week|month|year)|in the coming|later this|"
+    r"at the upcoming|during the upcoming|during (his|the) (upcoming|forthcoming|planned)|"
+    r"in the near future|shortly)\b"
+)
+_NEGATION = re.compile(
+    r"\b(not|n't|never|no|without|yet to|failed to|nor|neither|refus\w+|rather than|"
+    r"instead of|no longer|cannot)\b"
+)
+_DENIAL = re.compile(
+    r"\b(den(y|ied|ies|ial)|dismiss\w*|refut\w*|not the case|mistranslat\w*|untrue|false|"
+    r"baseless|rejected (the|these|those) (report|claim)s?|no truth)\b"
+)
+_RETRO_BEFORE = re.compile(
+    r"(\b(treaty|pact|agreement|accord|document|deal)\s*,?\s*(which|that)?\s*(was|were|had been)?\s*$)|"
+    r"(\b(since|after|following|since it was|after it was|which was|that was|had been|had|"
+    r"was first|originally)\s+(\w+\s+){0,1}$)"
+)
+_RETRO_SENTENCE = re.compile(
+    r"\b(had said|had announced|had stated|had reported|previously said|earlier said|"
+    r"in (january|february|march|april|may|june|july|august|september|october|november|"
+    r"december)\s*,?\s+\w[\w' ]{0,40}\bhad)\b"
+)
+
+_RUSSIA_BODY = re.compile(
+    r"\b(state duma|duma|federation council|senators?|russian (lawmakers|parliament|"
+    r"legislators|mps|deputies)|upper house|lower house|putin\b[^.]{0,40}\blaw)\b"
+)
+_IRAN_BODY = re.compile(
+    r"\b(majlis|iranian (parliament|lawmakers|legislators|mps)|iran's parliament|"
+    r"parliament of iran|guardian council|islamic consultative assembly|ghalibaf|"
+    r"expediency council|pezeshkian\b[^.]{0,40}\b(law|promulgat\w*))\b"
+)
+_ANY_PARLIAMENT = re.compile(r"\b(parliament\w*|lawmakers|legislat\w+|mps|deputies|senat\w+)\b")
+
+_IN_FORCE = re.compile(
+    r"\b(enter(s|ed|ing)? into (force|effect)|c(ame|omes?|oming) into (force|effect)|"
+    r"t(ook|akes?|aking|aken) effect|w(ent|ill go) into (force|effect)|"
+    r"bec(ame|omes?|oming) (legally )?(effective|binding|operative)|"
+    r"(now|is|was|has been|remains|are) (officially |formally |fully )?in force|"
+    r"entry into force|in force since)\b"
+)
+_IN_FORCE_PROVISION = re.compile(
+    r"^\W*(\w+\W+){0,4}?(\d+|thirty|30) days after|^\W*(\w+\W+){0,3}?(upon|after|following) "
+    r"(the )?(exchange|ratification|notification|receipt|last|final)"
+)
+_SUBMITTED = re.compile(
+    r"\b(submit\w*|sen[dt]\w*|forward\w*|introduc\w*|table[ds]?|refer\w*)\b[^.]{0,80}\b"
+    r"(for ratification|to the (state )?duma|to (the )?parliament|to the majlis)|"
+    r"\bratification (bill|law draft)\b[^.]{0,40}\b(submit\w*|introduc\w*|sent)|"
+    r"\b(awaiting|awaits|pending|await) (its |their )?ratification"
+)
+_RATIFY = re.compile(r"\bratif(y|ies|ied|ying|ication)\b")
+_APPROVE = re.compile(
+    r"\b(approv\w*|endors\w*|pass(es|ed)?|vot(e|ed|es) (for|in favou?r of|to (approve|ratify))|"
+    r"back(s|ed)|green-?light\w*|rubber-?stamp\w*|adopt\w*|okay\w*|confirm\w*|"
+    r"gave (its|their) (approval|consent|final approval|go-ahead)|signs? (off|into law)|"
+    r"sign(s|ed)? (the |a )?(law|bill|federal law))\b"
+)
+_DRAFT_APPROVAL = re.compile(
+    r"\b(approv\w*|endors\w*)\b[^.]{0,40}\bdraft\b|\bdraft\b[^.]{0,30}\b(approv\w*)|"
+    r"\b(order|decree)\b[^.]{0,60}\b(approv\w*|draft)\b"
+)
+_SIGN = re.compile(
+    r"\b(sign(s|ed)?|ink(s|ed)?|seal(s|ed)?|put (their |his )?signatures? (to|on|under)|"
+    r"signing ceremony|signed off|sign-off|initial(l)?ed)\b(?! of\b)(?!s of\b)"
+)
+_SIGNING_NOUN = re.compile(r"\bsigning\b(?! ceremony (was|took|has))")
+_DELAYED = re.compile(
+    r"\b(postpon\w*|delay(s|ed|ing)?|suspen(d|ds|ded|ding|sion)|put off|put on hold|on hold|"
+    r"push(ed|es)? back|pushed back|(deadline|timeline|timeframe|date|schedule)s?\b[^.]{0,50}?"
+    r"\b(shift\w*|change\w*|slip\w*|mov(e|ed)|revis\w*|pushed)|stall(s|ed|ing)?|"
+    r"froze|frozen|freez\w+|halt(s|ed)?|defer(s|red)?|moved to a (separate|later)|"
+    r"(will|would) not be signed at|not be signed (at|in|during)|"
+    r"(signing|ceremony) (was |has been |had been )?(moved|rescheduled)|setback)\b"
+)
+_DELAY_NEGATED = re.compile(r"\b(without|no|not) (any )?(further )?(delay|postponement|suspension)")
+_DRAFTING = re.compile(
+    r"\b(draft(s|ed|ing)?|negotiat\w*|final stages?|final version|final phase|finalis\w*|"
+    r"finaliz\w*|(text|document)\b[^.]{0,25}\b(agreed|ready|approved|coordinated)|"
+    r"agreed (on )?the text|(working|work|worked|works) on|continu\w* (their |the )?work|"
+    r"being (prepared|agreed|developed|drawn up|finalised|finalized|negotiated)|"
+    r"high level of readiness|talks on the (new )?(treaty|pact|agreement)|"
+    r"agreed to (develop|draft|prepare)|under (discussion|negotiation|preparation))\b"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    status: Status
+    rule: str
+    confidence: float
+    party: str | None = None
+    retrospective: bool = False
+    contested: bool = False
+
+    @property
+    def sort_key(self) -> tuple[int, int, int, float]:
+        order = [Status.DRAFTING, Status.DELAYED, Status.SIGNED, Status.RATIFIED, Status.IN_FORCE]
+        return (
+            0 if self.contested else 1,
+            0 if self.retrospective else 1,
+            order.index(self.status),
+            self.confidence,
+        )
+
+
+def _segments(sentence: str) -> list[tuple[int, int]]:
+    """Character spans of the comma/conjunction-delimited parts of a sentence."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SEGMENT_SPLIT.finditer(sentence):
+        if match.start() > start:
+            spans.append((start, match.start()))
+        start = match.end()
+    if start < len(sentence):
+        spans.append((start, len(sentence)))
+    return spans or [(0, len(sentence))]
+
+
+class SentenceClassifier:
+    """Classifies sentences about one topic."""
+
+    def __init__(self, matcher: TopicMatcher | None = None) -> None:
+        self.matcher = matcher or TopicMatcher()
+
+    # -- binding -------------------------------------------------------------------
+    def _segment_for(self, text: str, position: int) -> str:
+        spans = _segments(text)
+        for index, (start, end) in enumerate(spans):
+            if start <= position < end:
+                segment = text[start:end]
+                # A relative clause with no names of its own belongs to what precedes it.
+                if (
+                    index > 0
+                    and not self.matcher.lookalikes_in(segment)
+                    and not self.matcher.parties_in(segment)
+                    and not _ANAPHORA.search(segment)
+                ):
+                    previous = text[spans[index - 1][0] : spans[index - 1][1]]
+                    return previous + ", " + segment
+                return segment
+        return text
+
+    def _bound(self, original: str, folded: str, position: int, *, in_treaty_article: bool) -> bool:
+        segment = self._segment_for(original, position)
+        lookalikes = self.matcher.lookalikes_in(segment)
+        parties = self.matcher.parties_in(segment)
+        if lookalikes:
+            # "the Iran treaty, unlike the one with North Korea" keeps the Iran part only when
+            # this very segment names the other party of our treaty.
+            return False
+        sentence_parties = self.matcher.parties_in(original)
+        if len(sentence_parties) >= 2 and (parties or _ANAPHORA.search(fold(segment))):
+            return not (self.matcher.lookalikes_in(original) and not parties)
+        if in_treaty_article:
+            return bool(_ANAPHORA.search(folded)) or bool(parties)
+        return False
+
+    # -- modality --------------------------------------------------------------------
+    @staticmethod
+    def _is_future(folded: str, start: int, end: int) -> bool:
+        before = folded[max(0, start - 80) : start]
+        clause_start = max(before.rfind(";"), before.rfind(". "))
+        before = before[clause_start + 1 :]
+        if _FUTURE_NEAR.search(before):
+            return True
+        wide = " ".join(before.split()[-7:])
+        if _FUTURE_WIDE.search(wide):
+            return True
+        return bool(_FUTURE_AFTER.search(folded[end : end + 60]))
+
+    @staticmethod
+    def _is_negated(folded: str, start: int) -> bool:
+        before = " ".join(folded[max(0, start - 60) : start].split()[-5:])
+        return bool(_NEGATION.search(before))
+
+    @staticmethod
+    def _is_retro(folded: str, start: int) -> bool:
+        before = folded[max(0, start - 60) : start]
+        return bool(_RETRO_BEFORE.search(before)) or bool(_RETRO_SENTENCE.search(folded))
+
+    # -- rules -----------------------------------------------------------------------
+    def findings(
+        self, sentence: str, *, in_treaty_article: bool = False, is_headline: bool = False
+    ) -> list[Finding]:
+        text = sentence.strip()
+        if not text:
+            return []
+        folded = fold(text)
+        if folded.rstrip().endswith("?"):
+            return []
+        if not _ANAPHORA.search(folded) and not self.matcher.has_treaty_word(text):
+            return []  # no treaty named or referred to
+        found: list[Finding] = []
+        denied = bool(_DENIAL.search(folded))
+
+        def bound(match: re.Match[str]) -> bool:
+            return self._bound(text, folded, match.start(), in_treaty_article=in_treaty_article)
+
+        # in force
+        for m in _IN_FORCE.finditer(folded):
+            if not bound(m) or self._is_negated(folded, m.start()):
+                continue
+            if _IN_FORCE_PROVISION.search(folded[m.end() : m.end() + 80]):
+                continue
+            if self._is_future(folded, m.start(), m.end()) and m.group(0) != "entry into force":
+                continue
+            if m.group(0) == "entry into force" and re.search(
+                r"\b(ahead of|before|pending|awaiting|await|upon|after|prepar\w*|for)\s+(its |the )?$",
+                folded[max(0, m.start() - 30) : m.start()],
+            ):
+                continue
+            if _RUSSIA_BODY.search(folded) and not re.search(r"\bministry|mfa\b", folded):
+                # "the Federation Council vote brought it into force": a claim, the act was the vote
+                found.append(Finding(Status.RATIFIED, "in_force_claim_by_vote", 0.6, "russia"))
+                continue
+            found.append(
+                Finding(Status.IN_FORCE, "entered_into_force", 0.9,
+                        retrospective=self._is_retro(folded, m.start()) and "since" in folded)
+            )
+
+        # ratification, and its look-alike "submitted for ratification"
+        submitted = _SUBMITTED.search(folded)
+        if submitted and bound(submitted) and not self._is_negated(folded, submitted.start()):
+            future = re.search(r"\b(will|to|would|expected to|plans? to)\s+(\w+\s+)?(submit|send)", folded)
+            if not future:
+                found.append(Finding(Status.SIGNED, "submitted_for_ratification", 0.85))
+        for m in list(_RATIFY.finditer(folded)) + list(_APPROVE.finditer(folded)):
+            if submitted and submitted.start() <= m.start() < submitted.end() + 1:
+                continue
+            is_ratify_word = m.group(0).startswith("ratif")
+            if not is_ratify_word and _DRAFT_APPROVAL.search(folded):
+                continue
+            russia = bool(_RUSSIA_BODY.search(folded))
+            iran = bool(_IRAN_BODY.search(folded))
+            if not is_ratify_word and not (russia or iran or _ANY_PARLIAMENT.search(folded)):
+                continue
+            if not bound(m) or self._is_negated(folded, m.start()):
+                continue
+            if m.group(0) == "ratification" and not re.search(
+                r"\b(law|bill|instrument|completed|complete|approved|signed)\b", folded
+            ):
+                continue
+            if self._is_future(folded, m.start(), m.end()):
+                continue
+            if re.search(r"\bboth (russia and iran|countries|sides|parties)\b", folded):
+                party = "both"
+            elif russia and not iran:
+                party = "russia"
+            elif iran and not russia:
+                party = "iran"
+            else:
+                party = self._party_by_nearest(folded, m.start())
+            rule = "parliament_approval" if not is_ratify_word else "ratified"
+            if re.search(r"\bsigns?\b|\bsigned\b", folded) and re.search(r"\blaw\b", folded):
+                rule = "signs_law_ratifying"
+            found.append(
+                Finding(Status.RATIFIED, rule, 0.9 if (russia or iran) else 0.75, party,
+                        retrospective=self._is_retro(folded, m.start()))
+            )
+
+        # approval of a draft is not signing
+        draft_approval = _DRAFT_APPROVAL.search(folded)
+        if draft_approval and bound(draft_approval) and not any(
+            f.status is Status.RATIFIED for f in found
+        ):
+            found.append(Finding(Status.DRAFTING, "approve_draft", 0.75))
+
+        # signing
+        if not draft_approval and not any(f.rule == "signs_law_ratifying" for f in found):
+            for m in _SIGN.finditer(folded):
+                if not bound(m):
+                    continue
+                if self._is_negated(folded, m.start()):
+                    continue
+                if self._is_future(folded, m.start(), m.end()):
+                    found.append(Finding(Status.DRAFTING, "future_signing", 0.7))
+                    continue
+                retro = self._is_retro(folded, m.start())
+                both_named = len(self.matcher.parties_in(text)) >= 2
+                found.append(
+                    Finding(Status.SIGNED, "signed", 0.9 if both_named and not retro else 0.75,
+                            retrospective=retro)
+                )
+            for m in _SIGNING_NOUN.finditer(folded):
+                if bound(m) and self._is_future(folded, m.start(), m.end()):
+                    if not self._is_negated(folded, m.start()):
+                        found.append(Finding(Status.DRAFTING, "future_signing", 0.7))
+
+        # delays
+        for m in _DELAYED.finditer(folded):
+            if not bound(m):
+                continue
+            if _DELAY_NEGATED.search(folded[max(0, m.start() - 25) : m.end()]):
+                continue
+            if self._is_negated(folded, m.start()) and not m.group(0).startswith("not be signed"):
+                continue
+            if re.search(r"\b(signed|sign)\b[^.]{0,60}\bor\b[^.]{0,40}$", folded[: m.start()]):
+                continue  # "may be signed in Kazan or postponed": a hypothesis
+            hedged = bool(re.search(r"\b(may|might|could|possibly)\b", folded[max(0, m.start() - 60) : m.end()]))
+            retro = bool(_RETRO_SENTENCE.search(folded)) or bool(
+                re.search(r"\bafter (months|years|weeks) of\b", folded[max(0, m.start() - 40) : m.start()])
+            )
+            if denied:
+                found.append(Finding(Status.DELAYED, "delay_denied", 0.3, contested=True))
+            elif hedged:
+                found.append(Finding(Status.DELAYED, "schedule_may_shift", 0.55, retrospective=retro))
+            else:
+                found.append(Finding(Status.DELAYED, "delayed", 0.8, retrospective=retro))
+
+        # drafting work
+        for m in _DRAFTING.finditer(folded):
+            if not bound(m) or self._is_negated(folded, m.start()):
+                continue
+            if m.group(0).startswith("draft") and draft_approval:
+                continue
+            found.append(
+                Finding(Status.DRAFTING, "drafting_work", 0.7,
+                        retrospective=bool(_RETRO_SENTENCE.search(folded)))
+            )
+
+        if denied and found:
+            found = [
+                f if f.contested or f.status is not Status.DELAYED else
+                Finding(f.status, "delay_denied", 0.3, f.party, f.retrospective, True)
+                for f in found
+            ]
+        return found
+
+    def _party_by_nearest(self, folded: str, position: int) -> str | None:
+        best: tuple[int, str] | None = None
+        for party, regex in self.matcher._party_res.items():  # noqa: SLF001
+            for m in regex.finditer(folded):
+                distance = abs(m.start() - position)
+                if best is None or distance < best[0]:
+                    best = (distance, party)
+        return best[1] if best else None
+
+    def classify(
+        self, sentence: str, *, in_treaty_article: bool = False, is_headline: bool = False
+    ) -> Finding | None:
+        """The single finding that best describes what the sentence reports, or None."""
+        found = self.findings(sentence, in_treaty_article=in_treaty_article, is_headline=is_headline)
+        if not found:
+            return None
+        return max(found, key=lambda f: f.sort_key)

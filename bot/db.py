@@ -1,0 +1,548 @@
+"""The state database: one SQLite file under the state folder, owned by one class.
+
+All writes go through ``Database`` methods, each in one transaction. The schema is versioned
+with numbered migrations (``PRAGMA user_version``). WAL mode keeps readers (``treatybot status``,
+slash commands) from waiting on the writer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import StateError
+from .models import Digest, Evidence, Status
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "treatybot.sqlite3"
+
+MIGRATIONS: list[str] = [
+    # 1: articles, evidence, status history, digests with their per-output deliveries
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,          -- seed:<file> or feed:<feed>:<identity>
+        kind TEXT NOT NULL,                -- seed | feed
+        feed TEXT,
+        title TEXT NOT NULL,
+        url TEXT,
+        path TEXT,
+        source TEXT NOT NULL,
+        published TEXT,                    -- ISO date or datetime, NULL when unknown
+        date_note TEXT,                    -- how the date was found, or why it is unknown
+        added_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        relevant INTEGER NOT NULL,
+        status TEXT,
+        duplicate_of INTEGER REFERENCES articles(id),
+        fingerprint TEXT NOT NULL
+    );
+    CREATE INDEX articles_published ON articles(published);
+    CREATE INDEX articles_relevant ON articles(relevant, published);
+    CREATE TABLE evidence (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        status TEXT NOT NULL,
+        quote TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        party TEXT,
+        retrospective INTEGER NOT NULL DEFAULT 0,
+        contested INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX evidence_article ON evidence(article_id);
+    CREATE TABLE status_history (
+        id INTEGER PRIMARY KEY,
+        status TEXT NOT NULL,
+        previous TEXT,
+        since TEXT,                        -- date the evidence dates the change to
+        decided_at TEXT NOT NULL,
+        party TEXT,
+        evidence TEXT NOT NULL             -- JSON list of evidence objects
+    );
+    CREATE TABLE digests (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        once_key TEXT UNIQUE,              -- a digest that must exist once ever (baseline)
+        created_at TEXT NOT NULL,
+        payload TEXT NOT NULL              -- JSON of bot.models.Digest
+    );
+    CREATE TABLE deliveries (
+        digest_id INTEGER NOT NULL REFERENCES digests(id),
+        output TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',   -- pending | delivered | failed
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_error TEXT,
+        delivered_at TEXT,
+        remote_id TEXT,
+        PRIMARY KEY (digest_id, output)
+    );
+    CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # 2: feeds and their health; the items seen, so each is processed once, ever
+    """
+    CREATE TABLE feeds (
+        name TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        last_attempt TEXT,
+        last_success TEXT,
+        http_status INTEGER,
+        last_error TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        items_seen INTEGER NOT NULL DEFAULT 0,
+        next_attempt TEXT,
+        alerted INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE seen_items (
+        feed TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        article_id INTEGER REFERENCES articles(id),
+        first_seen TEXT NOT NULL,
+        PRIMARY KEY (feed, identity)
+    );
+    CREATE TABLE outputs (
+        output TEXT PRIMARY KEY,
+        disabled_reason TEXT,
+        disabled_at TEXT
+    );
+    """,
+]
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class ArticleRow:
+    id: int
+    key: str
+    kind: str
+    feed: str | None
+    title: str
+    url: str | None
+    path: str | None
+    source: str
+    published: str | None
+    date_note: str | None
+    relevant: bool
+    status: str | None
+    duplicate_of: int | None
+    fingerprint: str
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "source": self.source,
+            "published": self.published,
+            "relevant": self.relevant,
+            "status": self.status,
+            "duplicate_of": self.duplicate_of,
+            "kind": self.kind,
+        }
+        if self.path:
+            data["path"] = self.path
+        if self.feed:
+            data["feed"] = self.feed
+        if self.date_note:
+            data["date_note"] = self.date_note
+        return data
+
+
+class Database:
+    """The one owner of the state database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"cannot open the state database {path}: {exc}") from exc
+        self._conn.row_factory = sqlite3.Row
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.OperationalError as exc:
+            raise StateError(f"cannot use the state database {path}: {exc}") from exc
+
+    @classmethod
+    def in_folder(cls, folder: Path) -> Database:
+        return cls(folder / DB_NAME)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- plumbing -------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StateError(f"cannot write the state database {self.path}: {exc}") from exc
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._conn.execute("ROLLBACK")
+                raise StateError(f"cannot write the state database {self.path}: {exc}") from exc
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            log.info("migrating state database to schema %d", number)
+            with self.transaction() as conn:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+
+    def integrity_ok(self) -> bool:
+        return self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    # -- key/value ------------------------------------------------------------------
+    def get_value(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_value(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO kv(key, value) VALUES(?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- articles and evidence -----------------------------------------------------
+    def has_article(self, key: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone() is not None
+
+    def add_article(
+        self,
+        *,
+        key: str,
+        kind: str,
+        title: str,
+        source: str,
+        body: str,
+        relevant: bool,
+        fingerprint: str,
+        evidence: list[Evidence],
+        status: str | None,
+        duplicate_of: int | None = None,
+        feed: str | None = None,
+        url: str | None = None,
+        path: str | None = None,
+        published: str | None = None,
+        date_note: str | None = None,
+        seen: tuple[str, str] | None = None,
+    ) -> int:
+        """Store an article with its evidence (and mark its feed item seen) in one transaction."""
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO articles(key, kind, feed, title, url, path, source, published, "
+                "date_note, added_at, body, relevant, status, duplicate_of, fingerprint) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (key, kind, feed, title, url, path, source, published, date_note, utcnow(), body,
+                 int(relevant), status, duplicate_of, fingerprint),
+            )
+            article_id = int(cursor.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO evidence(article_id, status, quote, rule, confidence, party, "
+                "retrospective, contested) VALUES(?,?,?,?,?,?,?,?)",
+                [
+                    (article_id, e.status.value, e.quote, e.rule, e.confidence, e.party,
+                     int(e.retrospective), int(e.contested))
+                    for e in evidence
+                ],
+            )
+            if seen is not None:
+                conn.execute(
+                    "INSERT OR IGNORE INTO seen_items(feed, identity, article_id, first_seen) "
+                    "VALUES(?,?,?,?)",
+                    (seen[0], seen[1], article_id, utcnow()),
+                )
+        return article_id
+
+    def _article(self, row: sqlite3.Row) -> ArticleRow:
+        return ArticleRow(
+            id=row["id"], key=row["key"], kind=row["kind"], feed=row["feed"], title=row["title"],
+            url=row["url"], path=row["path"], source=row["source"], published=row["published"],
+            date_note=row["date_note"], relevant=bool(row["relevant"]), status=row["status"],
+            duplicate_of=row["duplicate_of"], fingerprint=row["fingerprint"],
+        )
+
+    _ARTICLE_COLUMNS = (
+        "id, key, kind, feed, title, url, path, source, published, date_note, relevant, status, "
+        "duplicate_of, fingerprint"
+    )
+
+    def articles(self, *, relevant_only: bool = False, limit: int | None = None,
+                 newest_first: bool = False) -> list[ArticleRow]:
+        sql = f"SELECT {self._ARTICLE_COLUMNS} FROM articles"
+        if relevant_only:
+            sql += " WHERE relevant = 1"
+        order = "DESC" if newest_first else "ASC"
+        sql += f" ORDER BY published IS NULL, published {order}, id {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [self._article(r) for r in self._conn.execute(sql)]
+
+    def dedup_candidates(self, published: str | None, window_days: int = 4,
+                         limit: int = 200) -> list[ArticleRow]:
+        """Relevant originals near a date: the only ones a new article is compared with."""
+        if published is None:
+            sql = (f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE relevant = 1 "
+                   "AND duplicate_of IS NULL ORDER BY id DESC LIMIT ?")
+            rows = self._conn.execute(sql, (limit,))
+        else:
+            sql = (f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE relevant = 1 "
+                   "AND duplicate_of IS NULL AND (published IS NULL OR "
+                   "(date(published) BETWEEN date(?, ?) AND date(?, ?))) ORDER BY id DESC LIMIT ?")
+            rows = self._conn.execute(
+                sql, (published, f"-{window_days} days", published, f"+{window_days} days", limit)
+            )
+        return [self._article(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        row = self._conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(relevant), 0), "
+            "COALESCE(SUM(CASE WHEN relevant = 1 AND duplicate_of IS NULL THEN 1 ELSE 0 END), 0) "
+            "FROM articles"
+        ).fetchone()
+        return {"articles": row[0], "relevant": row[1], "independent": row[2]}
+
+    def evidence(self) -> list[Evidence]:
+        """Every piece of evidence from relevant articles, with its article's facts."""
+        rows = self._conn.execute(
+            "SELECT e.*, a.title, a.url, a.path, a.source, a.published, "
+            "COALESCE(a.duplicate_of, a.id) AS story "
+            "FROM evidence e JOIN articles a ON a.id = e.article_id WHERE a.relevant = 1 "
+            "ORDER BY a.published IS NULL, a.published, e.id"
+        )
+        return [
+            Evidence(
+                status=Status(r["status"]), quote=r["quote"], rule=r["rule"],
+                confidence=r["confidence"], title=r["title"], url=r["url"] or r["path"],
+                source=r["source"], published=r["published"], article_id=r["story"],
+                party=r["party"], retrospective=bool(r["retrospective"]),
+                contested=bool(r["contested"]),
+            )
+            for r in rows
+        ]
+
+    # -- status history --------------------------------------------------------------
+    def add_status(self, status: str, previous: str | None, since: str | None,
+                   party: str | None, evidence: list[dict[str, Any]]) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO status_history(status, previous, since, decided_at, party, evidence) "
+                "VALUES(?,?,?,?,?,?)",
+                (status, previous, since, utcnow(), party, json.dumps(evidence, ensure_ascii=False)),
+            )
+
+    def status_history(self) -> list[dict[str, Any]]:
+        rows = self._conn.execute("SELECT * FROM status_history ORDER BY id")
+        return [
+            {
+                "status": r["status"], "previous": r["previous"], "since": r["since"],
+                "decided_at": r["decided_at"], "party": r["party"],
+                "evidence": json.loads(r["evidence"]),
+            }
+            for r in rows
+        ]
+
+    def current_status(self) -> dict[str, Any] | None:
+        history = self._conn.execute(
+            "SELECT * FROM status_history ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if history is None:
+            return None
+        return {
+            "status": history["status"], "previous": history["previous"],
+            "since": history["since"], "decided_at": history["decided_at"],
+            "party": history["party"], "evidence": json.loads(history["evidence"]),
+        }
+
+    # -- digests and the outbox -----------------------------------------------------
+    def enqueue_digest(self, digest: Digest, outputs: list[str], *,
+                       once_key: str | None = None) -> int | None:
+        """Store a digest and one pending delivery per output, atomically.
+
+        With ``once_key``, a digest that already exists under that key is not stored again and
+        None is returned.
+        """
+        with self.transaction() as conn:
+            if once_key is not None and conn.execute(
+                "SELECT 1 FROM digests WHERE once_key = ?", (once_key,)
+            ).fetchone():
+                return None
+            created = digest.created_at or utcnow()
+            digest.created_at = created
+            cursor = conn.execute(
+                "INSERT INTO digests(kind, once_key, created_at, payload) VALUES(?,?,?,?)",
+                (digest.kind, once_key, created, "{}"),
+            )
+            digest_id = int(cursor.lastrowid or 0)
+            digest.id = digest_id
+            conn.execute(
+                "UPDATE digests SET payload = ? WHERE id = ?",
+                (json.dumps(_digest_to_storage(digest), ensure_ascii=False), digest_id),
+            )
+            conn.executemany(
+                "INSERT INTO deliveries(digest_id, output, next_attempt_at) VALUES(?,?,?)",
+                [(digest_id, output, created) for output in outputs],
+            )
+        return digest_id
+
+    def digest(self, digest_id: int) -> Digest:
+        row = self._conn.execute("SELECT payload FROM digests WHERE id = ?", (digest_id,)).fetchone()
+        return _digest_from_storage(json.loads(row[0]))
+
+    def digests(self, kind: str | None = None) -> list[Digest]:
+        sql, args = "SELECT payload FROM digests", ()
+        if kind:
+            sql, args = sql + " WHERE kind = ?", (kind,)
+        return [_digest_from_storage(json.loads(r[0])) for r in self._conn.execute(sql + " ORDER BY id", args)]
+
+    def pending_deliveries(self, now: str | None = None) -> list[tuple[int, str, int]]:
+        """(digest_id, output, attempts) due now, oldest digest first."""
+        now = now or utcnow()
+        rows = self._conn.execute(
+            "SELECT digest_id, output, attempts FROM deliveries WHERE state = 'pending' "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY digest_id, output",
+            (now,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def pending_count(self) -> int:
+        return self._conn.execute(
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'pending'"
+        ).fetchone()[0]
+
+    def mark_delivered(self, digest_id: int, output: str, remote_id: str | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE deliveries SET state = 'delivered', delivered_at = ?, remote_id = ?, "
+                "attempts = attempts + 1, last_error = NULL WHERE digest_id = ? AND output = ?",
+                (utcnow(), remote_id, digest_id, output),
+            )
+
+    def mark_retry(self, digest_id: int, output: str, error: str, next_attempt_at: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+                "WHERE digest_id = ? AND output = ?",
+                (error, next_attempt_at, digest_id, output),
+            )
+
+    def mark_failed(self, digest_id: int, output: str, error: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ? "
+                "WHERE digest_id = ? AND output = ?",
+                (error, digest_id, output),
+            )
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._conn.execute("SELECT * FROM deliveries ORDER BY digest_id")]
+
+    def disable_output(self, output: str, reason: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO outputs(output, disabled_reason, disabled_at) VALUES(?,?,?) "
+                "ON CONFLICT(output) DO UPDATE SET disabled_reason = excluded.disabled_reason, "
+                "disabled_at = excluded.disabled_at",
+                (output, reason, utcnow()),
+            )
+            conn.execute(
+                "UPDATE deliveries SET state = 'failed', last_error = ? "
+                "WHERE output = ? AND state = 'pending'",
+                (f"output disabled: {reason}", output),
+            )
+
+    def enable_output(self, output: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM outputs WHERE output = ?", (output,))
+
+    def disabled_outputs(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self._conn.execute("SELECT output, disabled_reason FROM outputs")}
+
+    # -- feeds ---------------------------------------------------------------------
+    def feed_state(self, name: str) -> dict[str, Any] | None:
+        row = self._conn.execute("SELECT * FROM feeds WHERE name = ?", (name,)).fetchone()
+        return dict(row) if row else None
+
+    def feed_states(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._conn.execute("SELECT * FROM feeds ORDER BY name")]
+
+    def update_feed(self, name: str, url: str, **fields: Any) -> None:
+        allowed = {
+            "etag", "last_modified", "body_hash", "last_attempt", "last_success", "http_status",
+            "last_error", "failures", "items_seen", "next_attempt", "alerted",
+        }
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown feed fields: {sorted(unknown)}")
+        with self.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO feeds(name, url) VALUES(?, ?)", (name, url))
+            conn.execute("UPDATE feeds SET url = ? WHERE name = ?", (url, name))
+            if fields:
+                assignments = ", ".join(f"{k} = ?" for k in fields)
+                conn.execute(
+                    f"UPDATE feeds SET {assignments} WHERE name = ?", (*fields.values(), name)
+                )
+
+    def is_seen(self, feed: str, identity: str) -> bool:
+        return self._conn.execute(
+            "SELECT 1 FROM seen_items WHERE feed = ? AND identity = ?", (feed, identity)
+        ).fetchone() is not None
+
+    def mark_seen(self, feed: str, identity: str, article_id: int | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO seen_items(feed, identity, article_id, first_seen) "
+                "VALUES(?,?,?,?)",
+                (feed, identity, article_id, utcnow()),
+            )
+
+
+def _digest_to_storage(digest: Digest) -> dict[str, Any]:
+    return {
+        "id": digest.id, "kind": digest.kind, "title": digest.title, "text": digest.text,
+        "status": digest.status, "previous": digest.previous, "evidence": digest.evidence,
+        "created_at": digest.created_at, "facts": digest.facts,
+    }
+
+
+def _digest_from_storage(data: dict[str, Any]) -> Digest:
+    return Digest(
+        kind=data["kind"], title=data["title"], text=data["text"], status=data.get("status"),
+        previous=data.get("previous"), evidence=data.get("evidence", []),
+        created_at=data.get("created_at", ""), facts=data.get("facts", {}), id=data.get("id"),
+    )
