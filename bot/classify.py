@@ -25,15 +25,27 @@ from .text import fold
 
 # --- vocabulary --------------------------------------------------------------------------
 _ANAPHORA = re.compile(
-    r"\b(treaty|pact|agreement|accord|deal|document|text|partnership|signing|"
-    r"cooperation agreement)\b"
+    r"\b(treaty|pact|agreement|accord|deal|document|text|partnership|signing|draft|project|"
+    r"ratification|bill|law)\b"
 )
 _SEGMENT_SPLIT = re.compile(
     r"\s*(?:;|:|,|\s-\s|\s–\s|\s—\s|\bwhile\b|\bwhereas\b|\bbut\b|\balthough\b|\bthough\b|"
     r"\bunlike\b|\bhowever\b|\bas well as\b|\bcompared with\b|\bcompared to\b|\bsimilar to\b|"
-    r"\bjust as\b|\bafter\b|\bbefore\b|\bwhen\b)\s*"
+    r"\bjust as\b|\bafter\b|\bbefore\b|\bwhen\b|\bamid\b)\s*"
 )
 
+_HYPOTHESIS = re.compile(
+    r"^(if|were|should|had)\b|\b(could|would|may|might)\b[^.]*\bif\b|"
+    r"\bif\b[^.]*\b(could|would|may|might)\b|\b(whether or not|"
+    r"or (be )?postpon\w*|or (be )?delay\w*|or (be )?put off|would (replace|mean|make))\b"
+)
+_GENERIC_DEAL = re.compile(
+    r"\b(an|several|other|two|three|four|five|\d+|a number of|various|additional|a series of)\s+"
+    r"(\w+\s+){0,2}(agreements?|deals?|accords?|memorand\w+|documents?|contracts?)\b"
+)
+_REPLACES = re.compile(r"\b(to replace|replacing|replaces|supersed\w*|instead of)\b.*$", re.I)
+_ASKED = re.compile(r"\basked (whether|if|when)\b[^,;]*")
+_SPECIFIC = re.compile(r"\b(treat(y|ies)|pact|strategic|comprehensive|partnership)\b")
 _FUTURE_NEAR = re.compile(
     r"\b(to|will|would|shall|could|may|might|should|must|can|cannot|won't|wouldn't|'ll|"
     r"going to|about to|be)\s+(\w+\s+){0,2}$"
@@ -43,6 +55,7 @@ _FUTURE_WIDE = re.compile(
     r"aim\w*|seek\w*|want\w*|wish\w*|prepar\w*|upcoming|ahead of|awaiting|await\w*|prospect\w*|"
     r"possibl\w*|potential\w*|likely|invit\w*|propos\w*|schedul\w*|slated|poised|eager|"
     r"looking forward|pave the way|agreed to|agree to|yet to|in order to|for signing|"
+    r"recommend\w*|urg(e|ed|es)|call(ed|s)? (on|for)|"
     r"would|will|could|may|might|should|if|unless|whether|pending|once|until|when)\b"
 )
 _FUTURE_AFTER = re.compile(
@@ -56,7 +69,8 @@ _NEGATION = re.compile(
 )
 _DENIAL = re.compile(
     r"\b(den(y|ied|ies|ial)|dismiss\w*|refut\w*|not the case|mistranslat\w*|untrue|false|"
-    r"baseless|rejected (the|these|those) (report|claim)s?|no truth)\b"
+    r"baseless|reject(s|ed)? (the |these |those )?(report|claim|rumou?r)s?|no truth|wrongly|"
+    r"erroneous\w*|falsely|incorrectly|mistakenly)\b"
 )
 _RETRO_BEFORE = re.compile(
     r"(\b(treaty|pact|agreement|accord|document|deal)\s*,?\s*(which|that)?\s*(was|were|had been)?\s*$)|"
@@ -74,7 +88,7 @@ _RUSSIA_BODY = re.compile(
     r"legislators|mps|deputies)|upper house|lower house|putin\b[^.]{0,40}\blaw)\b"
 )
 _IRAN_BODY = re.compile(
-    r"\b(majlis|iranian (parliament|lawmakers|legislators|mps)|iran's parliament|"
+    r"\b(majlis|majles|qalibaf|iranian (parliament|lawmakers|legislators|mps)|iran's parliament|"
     r"parliament of iran|guardian council|islamic consultative assembly|ghalibaf|"
     r"expediency council|pezeshkian\b[^.]{0,40}\b(law|promulgat\w*))\b"
 )
@@ -84,7 +98,8 @@ _IN_FORCE = re.compile(
     r"\b(enter(s|ed|ing)? into (force|effect)|c(ame|omes?|oming) into (force|effect)|"
     r"t(ook|akes?|aking|aken) effect|w(ent|ill go) into (force|effect)|"
     r"bec(ame|omes?|oming) (legally )?(effective|binding|operative)|"
-    r"(now|is|was|has been|remains|are) (officially |formally |fully )?in force|"
+    r"(now|is|was|has been|remains|are) (officially |formally |fully |legally )?in (force|effect)|"
+    r"now legally binding|"
     r"entry into force|in force since)\b"
 )
 _IN_FORCE_PROVISION = re.compile(
@@ -93,33 +108,41 @@ _IN_FORCE_PROVISION = re.compile(
 )
 _SUBMITTED = re.compile(
     r"\b(submit\w*|sen[dt]\w*|forward\w*|introduc\w*|table[ds]?|refer\w*)\b[^.]{0,80}\b"
-    r"(for ratification|to the (state )?duma|to (the )?parliament|to the majlis)|"
+    r"(for ratification|to the (state )?duma|to (the )?parliament|to the majl[ie]s)"
+    r"( for (approval|ratification|consideration))?|"
     r"\bratification (bill|law draft)\b[^.]{0,40}\b(submit\w*|introduc\w*|sent)|"
+    r"\b(receiv\w*)\b[^.]{0,40}\bfor ratification|"
+    r"\bcommittee\b[^.]{0,40}\brecommend\w*|"
     r"\b(awaiting|awaits|pending|await) (its |their )?ratification"
 )
 _RATIFY = re.compile(r"\bratif(y|ies|ied|ying|ication)\b")
 _APPROVE = re.compile(
     r"\b(approv\w*|endors\w*|pass(es|ed)?|vot(e|ed|es) (for|in favou?r of|to (approve|ratify))|"
-    r"back(s|ed)|green-?light\w*|rubber-?stamp\w*|adopt\w*|okay\w*|confirm\w*|"
+    r"back(s|ed)|green-?light\w*|rubber-?stamp\w*|adopt\w*|okay\w*|oks|ok'd|confirm\w*|"
+    r"promulgat\w*|(ratification |majl[ie]s |duma |parliament's |parliamentary )vote|"
     r"gave (its|their) (approval|consent|final approval|go-ahead)|signs? (off|into law)|"
     r"sign(s|ed)? (the |a )?(law|bill|federal law))\b"
 )
 _DRAFT_APPROVAL = re.compile(
     r"\b(approv\w*|endors\w*)\b[^.]{0,40}\bdraft\b|\bdraft\b[^.]{0,30}\b(approv\w*)|"
-    r"\b(order|decree)\b[^.]{0,60}\b(approv\w*|draft)\b"
+    r"\b(order|decree)\b[^.]{0,60}\b(approv\w*|draft|on (the )?signing|endors\w*)\b"
 )
 _SIGN = re.compile(
     r"\b(sign(s|ed)?|ink(s|ed)?|seal(s|ed)?|put (their |his )?signatures? (to|on|under)|"
-    r"signing ceremony|signed off|sign-off|initial(l)?ed)\b(?! of\b)(?!s of\b)"
+    r"signing ceremony|signed off|sign-off|initial(l)?ed|put pen to paper|"
+    r"conclud(ed|es)(?=[^.]{0,60}\b(treaty|pact)))\b(?! of\b)(?!s of\b)"
 )
 _SIGNING_NOUN = re.compile(r"\bsigning\b(?! ceremony (was|took|has))")
+_SIGNING_PAST = re.compile(r"\b(since|after|following) (the |its )?signing\b")
+_BARE_VERB = re.compile(r"^(sign|ink|seal)$")
 _DELAYED = re.compile(
     r"\b(postpon\w*|delay(s|ed|ing)?|suspen(d|ds|ded|ding|sion)|put off|put on hold|on hold|"
     r"push(ed|es)? back|pushed back|(deadline|timeline|timeframe|date|schedule)s?\b[^.]{0,50}?"
     r"\b(shift\w*|change\w*|slip\w*|mov(e|ed)|revis\w*|pushed)|stall(s|ed|ing)?|"
     r"froze|frozen|freez\w+|halt(s|ed)?|defer(s|red)?|moved to a (separate|later)|"
     r"(will|would) not be signed at|not be signed (at|in|during)|"
-    r"(signing|ceremony) (was |has been |had been )?(moved|rescheduled)|setback)\b"
+    r"(signing|ceremony) (was |has been |had been )?(moved|rescheduled)|setback|"
+    r"hold(ing|s)? up|held (\w+ ){0,3}up|slipp?(ed|ing)?|shifted to|moved to)\b"
 )
 _DELAY_NEGATED = re.compile(r"\b(without|no|not) (any )?(further )?(delay|postponement|suspension)")
 _DRAFTING = re.compile(
@@ -128,7 +151,8 @@ _DRAFTING = re.compile(
     r"agreed (on )?the text|(working|work|worked|works) on|continu\w* (their |the )?work|"
     r"being (prepared|agreed|developed|drawn up|finalised|finalized|negotiated)|"
     r"high level of readiness|talks on the (new )?(treaty|pact|agreement)|"
-    r"agreed to (develop|draft|prepare)|under (discussion|negotiation|preparation))\b"
+    r"agreed to (develop|draft|prepare)|under (discussion|negotiation|preparation)|"
+    r"final touches|agree\w* (the )?final text|close to (a |the )?(new )?(treaty|pact|deal|agreement))\b"
 )
 
 
@@ -177,22 +201,30 @@ class SentenceClassifier:
         for index, (start, end) in enumerate(spans):
             if start <= position < end:
                 segment = text[start:end]
-                # A relative clause with no names of its own belongs to what precedes it.
-                if (
-                    index > 0
-                    and not self.matcher.lookalikes_in(segment)
-                    and not self.matcher.parties_in(segment)
-                    and not _ANAPHORA.search(segment)
-                ):
-                    previous = text[spans[index - 1][0] : spans[index - 1][1]]
-                    return previous + ", " + segment
-                return segment
+                # A relative clause, or a part with no names of its own, belongs to what precedes.
+                while index > 0 and self._leans_back(segment):
+                    index -= 1
+                    segment = text[spans[index][0] : spans[index][1]] + ", " + segment
+                return _REPLACES.sub("", segment)
         return text
+
+    def _leans_back(self, segment: str) -> bool:
+        folded = fold(segment)
+        if re.match(r"\s*(which|that|who|whose)\b", folded):
+            return True
+        return not (
+            self.matcher.lookalikes_in(segment)
+            or self.matcher.parties_in(segment)
+            or _ANAPHORA.search(folded)
+        )
 
     def _bound(self, original: str, folded: str, position: int, *, in_treaty_article: bool) -> bool:
         segment = self._segment_for(original, position)
         lookalikes = self.matcher.lookalikes_in(segment)
         parties = self.matcher.parties_in(segment)
+        folded_segment = fold(segment)
+        if _GENERIC_DEAL.search(folded_segment) and not _SPECIFIC.search(folded_segment):
+            return False  # "signed several agreements on ..." is not this treaty
         if lookalikes:
             # "the Iran treaty, unlike the one with North Korea" keeps the Iran part only when
             # this very segment names the other party of our treaty.
@@ -235,21 +267,26 @@ class SentenceClassifier:
         if not text:
             return []
         folded = fold(text)
-        if folded.rstrip().endswith("?"):
+        if folded.rstrip().endswith("?") or _HYPOTHESIS.search(folded):
             return []
         if not _ANAPHORA.search(folded) and not self.matcher.has_treaty_word(text):
             return []  # no treaty named or referred to
         found: list[Finding] = []
         denied = bool(_DENIAL.search(folded))
 
+        asked = [(m.start(), m.end()) for m in _ASKED.finditer(folded)]
+
         def bound(match: re.Match[str]) -> bool:
+            if any(start <= match.start() < end for start, end in asked):
+                return False  # inside a reporter's question
             return self._bound(text, folded, match.start(), in_treaty_article=in_treaty_article)
 
         # in force
         for m in _IN_FORCE.finditer(folded):
             if not bound(m) or self._is_negated(folded, m.start()):
                 continue
-            if _IN_FORCE_PROVISION.search(folded[m.end() : m.end() + 80]):
+            past = re.match(r"(entered|came|took|went|became|was|has been)\b", m.group(0))
+            if not past and _IN_FORCE_PROVISION.search(folded[m.end() : m.end() + 80]):
                 continue
             if self._is_future(folded, m.start(), m.end()) and m.group(0) != "entry into force":
                 continue
@@ -263,14 +300,20 @@ class SentenceClassifier:
                 found.append(Finding(Status.RATIFIED, "in_force_claim_by_vote", 0.6, "russia"))
                 continue
             found.append(
-                Finding(Status.IN_FORCE, "entered_into_force", 0.9,
-                        retrospective=self._is_retro(folded, m.start()) and "since" in folded)
+                Finding(
+                    Status.IN_FORCE,
+                    "entered_into_force",
+                    0.9,
+                    retrospective=self._is_retro(folded, m.start()) and "since" in folded,
+                )
             )
 
         # ratification, and its look-alike "submitted for ratification"
         submitted = _SUBMITTED.search(folded)
         if submitted and bound(submitted) and not self._is_negated(folded, submitted.start()):
-            future = re.search(r"\b(will|to|would|expected to|plans? to)\s+(\w+\s+)?(submit|send)", folded)
+            future = re.search(
+                r"\b(will|to|would|expected to|plans? to)\s+(\w+\s+)?(submit|send)", folded
+            )
             if not future:
                 found.append(Finding(Status.SIGNED, "submitted_for_ratification", 0.85))
         for m in list(_RATIFY.finditer(folded)) + list(_APPROVE.finditer(folded)):
@@ -286,7 +329,7 @@ class SentenceClassifier:
             if not bound(m) or self._is_negated(folded, m.start()):
                 continue
             if m.group(0) == "ratification" and not re.search(
-                r"\b(law|bill|instrument|completed|complete|approved|signed)\b", folded
+                r"\b(law|bill|instrument|complet\w*|approved|signed|vote)\b", folded
             ):
                 continue
             if self._is_future(folded, m.start(), m.end()):
@@ -303,14 +346,21 @@ class SentenceClassifier:
             if re.search(r"\bsigns?\b|\bsigned\b", folded) and re.search(r"\blaw\b", folded):
                 rule = "signs_law_ratifying"
             found.append(
-                Finding(Status.RATIFIED, rule, 0.9 if (russia or iran) else 0.75, party,
-                        retrospective=self._is_retro(folded, m.start()))
+                Finding(
+                    Status.RATIFIED,
+                    rule,
+                    0.9 if (russia or iran) else 0.75,
+                    party,
+                    retrospective=self._is_retro(folded, m.start()),
+                )
             )
 
         # approval of a draft is not signing
         draft_approval = _DRAFT_APPROVAL.search(folded)
-        if draft_approval and bound(draft_approval) and not any(
-            f.status is Status.RATIFIED for f in found
+        if (
+            draft_approval
+            and bound(draft_approval)
+            and not any(f.status is Status.RATIFIED for f in found)
         ):
             found.append(Finding(Status.DRAFTING, "approve_draft", 0.75))
 
@@ -321,15 +371,25 @@ class SentenceClassifier:
                     continue
                 if self._is_negated(folded, m.start()):
                     continue
-                if self._is_future(folded, m.start(), m.end()):
+                infinitive = _BARE_VERB.match(m.group(0)) and re.search(
+                    r"\bto \w+\b", folded[max(0, m.start() - 80) : m.start()]
+                )
+                if infinitive or self._is_future(folded, m.start(), m.end()):
                     found.append(Finding(Status.DRAFTING, "future_signing", 0.7))
                     continue
                 retro = self._is_retro(folded, m.start())
                 both_named = len(self.matcher.parties_in(text)) >= 2
                 found.append(
-                    Finding(Status.SIGNED, "signed", 0.9 if both_named and not retro else 0.75,
-                            retrospective=retro)
+                    Finding(
+                        Status.SIGNED,
+                        "signed",
+                        0.9 if both_named and not retro else 0.75,
+                        retrospective=retro,
+                    )
                 )
+            for m in _SIGNING_PAST.finditer(folded):
+                if bound(m):
+                    found.append(Finding(Status.SIGNED, "signed", 0.6, retrospective=True))
             for m in _SIGNING_NOUN.finditer(folded):
                 if bound(m) and self._is_future(folded, m.start(), m.end()):
                     if not self._is_negated(folded, m.start()):
@@ -345,14 +405,22 @@ class SentenceClassifier:
                 continue
             if re.search(r"\b(signed|sign)\b[^.]{0,60}\bor\b[^.]{0,40}$", folded[: m.start()]):
                 continue  # "may be signed in Kazan or postponed": a hypothesis
-            hedged = bool(re.search(r"\b(may|might|could|possibly)\b", folded[max(0, m.start() - 60) : m.end()]))
+            hedged = bool(
+                re.search(
+                    r"\b(may|might|could|possibly)\b", folded[max(0, m.start() - 60) : m.end()]
+                )
+            )
             retro = bool(_RETRO_SENTENCE.search(folded)) or bool(
-                re.search(r"\bafter (months|years|weeks) of\b", folded[max(0, m.start() - 40) : m.start()])
+                re.search(
+                    r"\bafter (months|years|weeks) of\b", folded[max(0, m.start() - 40) : m.start()]
+                )
             )
             if denied:
                 found.append(Finding(Status.DELAYED, "delay_denied", 0.3, contested=True))
             elif hedged:
-                found.append(Finding(Status.DELAYED, "schedule_may_shift", 0.55, retrospective=retro))
+                found.append(
+                    Finding(Status.DELAYED, "schedule_may_shift", 0.55, retrospective=retro)
+                )
             else:
                 found.append(Finding(Status.DELAYED, "delayed", 0.8, retrospective=retro))
 
@@ -363,16 +431,25 @@ class SentenceClassifier:
             if m.group(0).startswith("draft") and draft_approval:
                 continue
             found.append(
-                Finding(Status.DRAFTING, "drafting_work", 0.7,
-                        retrospective=bool(_RETRO_SENTENCE.search(folded)))
+                Finding(
+                    Status.DRAFTING,
+                    "drafting_work",
+                    0.7,
+                    retrospective=bool(_RETRO_SENTENCE.search(folded)),
+                )
             )
 
         if denied and found:
+            # reported, then denied (or called wrong): nothing here moves the status
             found = [
-                f if f.contested or f.status is not Status.DELAYED else
-                Finding(f.status, "delay_denied", 0.3, f.party, f.retrospective, True)
+                f
+                if f.contested
+                else Finding(f.status, f"{f.rule}_denied", 0.3, f.party, f.retrospective, True)
                 for f in found
             ]
+        if not in_treaty_article and not _SPECIFIC.search(folded):
+            # standing alone, "Russia and Iran sign agreement" may be any agreement
+            found = [f for f in found if f.status.rank == 0]
         return found
 
     def _party_by_nearest(self, folded: str, position: int) -> str | None:
@@ -388,7 +465,9 @@ class SentenceClassifier:
         self, sentence: str, *, in_treaty_article: bool = False, is_headline: bool = False
     ) -> Finding | None:
         """The single finding that best describes what the sentence reports, or None."""
-        found = self.findings(sentence, in_treaty_article=in_treaty_article, is_headline=is_headline)
+        found = self.findings(
+            sentence, in_treaty_article=in_treaty_article, is_headline=is_headline
+        )
         if not found:
             return None
         return max(found, key=lambda f: f.sort_key)

@@ -25,7 +25,7 @@ FUZZY_CUTOFF = 86.0
 def _phrase_regex(phrases: list[str]) -> re.Pattern[str]:
     alternatives = sorted({fold(p) for p in phrases if p.strip()}, key=len, reverse=True)
     body = "|".join(re.escape(a).replace(r"\ ", r"[\s-]+") for a in alternatives) or r"(?!x)x"
-    return re.compile(rf"(?<![\w-])(?:{body})(?:'s)?(?![\w])")
+    return re.compile(rf"(?<![\w])(?:{body})(?:'s|s|es)?(?![\w])")
 
 
 def _squash(value: str) -> str:
@@ -127,5 +127,7 @@ class TopicMatcher:
             if facts.parties:
                 bound += 1
         if bound == 0:
-            return ArticleRelevance(False, parties, 0, "no sentence ties a treaty word to the parties")
+            return ArticleRelevance(
+                False, parties, 0, "no sentence ties a treaty word to the parties"
+            )
         return ArticleRelevance(True, parties, bound, f"{bound} sentence(s) about the treaty")
