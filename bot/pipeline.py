@@ -163,6 +163,8 @@ class Engine:
             if decision.status is None and counts["articles"] == 0:
                 return None
             history = timeline(evidence, self.settings)
+            if history and history[-1].key == decision.key:
+                history[-1] = decision  # the current status carries all its evidence to date
             for step in history:
                 previous = self.db.current_status()
                 self.db.add_status(

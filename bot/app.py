@@ -1,0 +1,279 @@
+"""The running bot: one state folder, one watchlist, one event loop.
+
+``App`` owns the database, the shared HTTP session (through the Fetcher), the outputs and the
+scheduler. ``run_once`` is one full cycle; ``run_forever`` polls each feed on its own schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO, Any
+
+import aiohttp
+
+from .config import Feed, Watchlist, mask_url
+from .db import Database
+from .decide import DecisionSettings
+from .errors import StateLockedError
+from .fetch import Fetcher
+from .outbox import DeliveryReport, Outbox
+from .outputs import ConsoleOutput, DiscordWebhookOutput, JsonlOutput, Output, SlackWebhookOutput
+from .pipeline import Engine
+from .poller import PollResult, poll_feed
+from .topic import DEFAULT_LOOKALIKES, Topic
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "treatybot.lock"
+
+
+def topic_from(watchlist: Watchlist) -> Topic:
+    t = watchlist.topic
+    return Topic(name=t.name, parties={k: list(v) for k, v in t.parties.items()},
+                 keywords=list(t.keywords), aliases=list(t.aliases),
+                 lookalikes=dict(DEFAULT_LOOKALIKES))
+
+
+def settings_from(watchlist: Watchlist) -> DecisionSettings:
+    return DecisionSettings(min_sources=watchlist.status.min_sources,
+                            min_confidence_single=watchlist.status.min_confidence_single)
+
+
+class StateLock:
+    """An exclusive lock on the state folder: two running bots would post everything twice."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / LOCK_NAME
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held while running
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StateLockedError(
+                f"the state folder {self.path.parent} is in use by treatybot ({holder}); "
+                "stop it first, or pass --state to use another folder"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+
+@dataclass
+class CycleReport:
+    seeds_loaded: int = 0
+    polls: list[PollResult] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)  # kinds queued this cycle
+    delivery: DeliveryReport | None = None
+
+    def summary(self) -> str:
+        ok = sum(1 for p in self.polls if p.ok)
+        failed = [p for p in self.polls if not p.ok]
+        new = sum(p.new_items for p in self.polls)
+        relevant = sum(p.relevant_items for p in self.polls)
+        parts = [f"feeds {ok} ok, {len(failed)} failed", f"{new} new items ({relevant} relevant)"]
+        if self.seeds_loaded:
+            parts.insert(0, f"{self.seeds_loaded} seed articles loaded")
+        if self.digests:
+            parts.append(f"digests queued: {', '.join(self.digests)}")
+        if self.delivery:
+            parts.append(f"{self.delivery.delivered} deliveries made")
+            if self.delivery.retrying:
+                parts.append(f"{self.delivery.retrying} to retry")
+        return "cycle: " + "; ".join(parts)
+
+
+class App:
+    def __init__(self, watchlist: Watchlist, state_dir: Path, *,
+                 console_stream: Any = None) -> None:
+        self.watchlist = watchlist
+        self.state_dir = state_dir
+        self.lock = StateLock(state_dir)
+        self.db: Database | None = None
+        self.engine: Engine | None = None
+        self.fetcher: Fetcher | None = None
+        self.session: aiohttp.ClientSession | None = None
+        self.outbox: Outbox | None = None
+        self.console_stream = console_stream
+        self._running: set[str] = set()
+
+    # -- life cycle ----------------------------------------------------------------------
+    async def start(self) -> None:
+        self.lock.acquire()
+        try:
+            self.db = Database.in_folder(self.state_dir)
+            self._configure(self.watchlist)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _configure(self, watchlist: Watchlist) -> None:
+        assert self.db is not None
+        self.watchlist = watchlist
+        self.engine = Engine(self.db, topic_from(watchlist), settings_from(watchlist),
+                             [o.key for o in watchlist.outputs])
+        poll = watchlist.poll
+        if self.fetcher is None:
+            self.fetcher = Fetcher(timeout=poll.timeout, connect_timeout=poll.connect_timeout,
+                                   max_bytes=poll.max_bytes, per_host=poll.per_host,
+                                   allow_local_files=watchlist.allow_local)
+        outputs, unavailable = self._build_outputs(watchlist)
+        for key in outputs:
+            self.db.enable_output(key)
+        self.outbox = Outbox(self.db, outputs, unavailable)
+        for key, why in unavailable.items():
+            log.warning("output %s is not available: %s", key, why)
+
+    def _build_outputs(self, watchlist: Watchlist) -> tuple[dict[str, Output], dict[str, str]]:
+        outputs: dict[str, Output] = {}
+        unavailable: dict[str, str] = {}
+        for spec in watchlist.outputs:
+            if spec.type == "console":
+                outputs[spec.key] = ConsoleOutput(self.console_stream, key=spec.key)
+            elif spec.type == "jsonl":
+                outputs[spec.key] = JsonlOutput(watchlist.resolve(spec.path), key=spec.key)
+            elif spec.type == "discord_webhook":
+                outputs[spec.key] = DiscordWebhookOutput(spec.url, self._session(), key=spec.key)
+                log.info("output %s posts to %s", spec.key, mask_url(spec.url))
+            elif spec.type == "slack_webhook":
+                outputs[spec.key] = SlackWebhookOutput(spec.url, self._session(), key=spec.key)
+                log.info("output %s posts to %s", spec.key, mask_url(spec.url))
+            else:
+                unavailable[spec.key] = (
+                    f"the {spec.type} output is not available in this version; "
+                    "digests for it are kept in the outbox"
+                )
+        return outputs, unavailable
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self.session is None:
+            self.session = aiohttp.ClientSession()
+        return self.session
+
+    async def close(self) -> None:
+        if self.outbox:
+            await self.outbox.close()
+        if self.fetcher:
+            await self.fetcher.close()
+        if self.session:
+            await self.session.close()
+        if self.db:
+            self.db.close()
+        self.lock.release()
+
+    # -- work ------------------------------------------------------------------------------
+    def load_baseline(self) -> tuple[int, list[str]]:
+        assert self.engine is not None
+        report = self.engine.load_seeds(self.watchlist.seeds_dir)
+        return report.loaded, report.notes
+
+    async def poll(self, feed: Feed, *, respect_backoff: bool = True) -> PollResult:
+        assert self.db and self.engine and self.fetcher
+        if feed.name in self._running:
+            return PollResult(feed.name, ok=True, skipped=True)
+        self._running.add(feed.name)
+        try:
+            return await poll_feed(feed, watchlist=self.watchlist, db=self.db, engine=self.engine,
+                                   fetcher=self.fetcher, respect_backoff=respect_backoff)
+        finally:
+            self._running.discard(feed.name)
+
+    def decide(self, polls: list[PollResult], seed_notes: list[str] | None = None) -> list[str]:
+        assert self.engine is not None and self.db is not None
+        before = len(self.db.digests())
+        stories = [s for p in polls for s in p.new_stories]
+        self.engine.update_status(seed_notes=seed_notes, new_stories=stories)
+        return [d.kind for d in self.db.digests()[before:]]
+
+    async def cycle(self, feeds: list[Feed] | None = None, *,
+                    respect_backoff: bool = False) -> CycleReport:
+        """Seeds (first time), the given feeds (default: all) at once, status, delivery."""
+        assert self.outbox is not None
+        report = CycleReport()
+        report.seeds_loaded, notes = self.load_baseline()
+        targets = self.watchlist.feeds if feeds is None else feeds
+        report.polls = list(await asyncio.gather(
+            *(self.poll(f, respect_backoff=respect_backoff) for f in targets)
+        ))
+        report.digests = self.decide(report.polls, notes)
+        report.delivery = await self.outbox.deliver_due()
+        log.info("%s", report.summary())
+        return report
+
+    async def run_once(self, *, retry_window: float = 30.0) -> CycleReport:
+        assert self.outbox is not None
+        report = await self.cycle()
+        # a short wait for rate-limited deliveries, so --once still delivers what it can
+        waited = 0.0
+        while (report.delivery and report.delivery.soonest_retry is not None
+               and waited + report.delivery.soonest_retry <= retry_window):
+            pause = report.delivery.soonest_retry + 0.05
+            await asyncio.sleep(pause)
+            waited += pause
+            report.delivery = await self.outbox.deliver_due()
+        return report
+
+    async def run_forever(self, stop: asyncio.Event | None = None) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        assert self.outbox is not None
+        stop = stop or asyncio.Event()
+        await self.cycle()
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler = scheduler
+        self._schedule_feeds(scheduler)
+        scheduler.add_job(self.outbox.deliver_due, "interval", seconds=5, id="outbox",
+                          max_instances=1, coalesce=True)
+        scheduler.start()
+        log.info("watching %d feed(s); digests go to %s", len(self.watchlist.feeds),
+                 ", ".join(o.key for o in self.watchlist.outputs))
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+
+    def _schedule_feeds(self, scheduler: Any) -> None:
+        jitter = int(self.watchlist.poll.jitter)
+        for feed in self.watchlist.feeds:
+            scheduler.add_job(
+                self._poll_job, "interval", args=[feed.name],
+                seconds=self.watchlist.feed_interval(feed), jitter=jitter or None,
+                id=f"feed:{feed.name}", replace_existing=True, max_instances=1, coalesce=True,
+                next_run_time=_after(self.watchlist.feed_interval(feed), jitter),
+            )
+
+    async def _poll_job(self, name: str) -> None:
+        feed = self.watchlist.feed(name)
+        if feed is None:
+            return
+        result = await self.poll(feed)
+        if result.skipped:
+            return
+        self.decide([result])
+        assert self.outbox is not None
+        await self.outbox.deliver_due()
+
+
+def _after(seconds: float, jitter: int) -> datetime:
+    """First scheduled poll: one interval after the start-up cycle, spread by the jitter."""
+    return datetime.now(timezone.utc) + timedelta(seconds=seconds + random.uniform(0, jitter))

@@ -1,0 +1,236 @@
+"""The ``treatybot`` command line (also ``python -m bot``)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .config import check_watchlist, load_watchlist
+from .db import DB_NAME, Database
+from .errors import ConfigError, TreatybotError
+from .topic import DEFAULT_NAME
+
+log = logging.getLogger("bot")
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--watchlist and --state, accepted by every subcommand."""
+
+    @click.option("--watchlist", "watchlist_path", type=click.Path(path_type=Path),
+                  default=Path("watchlist.yaml"), envvar="TREATYBOT_WATCHLIST", show_default=True,
+                  help="The watchlist file (env TREATYBOT_WATCHLIST).")
+    @click.option("--state", "state_dir", type=click.Path(path_type=Path), default=Path("state"),
+                  envvar="TREATYBOT_STATE", show_default=True,
+                  help="Folder for the state database (env TREATYBOT_STATE).")
+    @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+    @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors in the log.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, verbose: int, quiet: bool, **kwargs: Any) -> Any:
+        _setup_logging(verbose, quiet)
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(1)
+        except TreatybotError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bot").setLevel(level)
+    if verbose < 2:
+        for noisy in ("apscheduler", "aiohttp", "discord"):
+            logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def _topic_name(watchlist_path: Path) -> str:
+    """The topic's name for read-only commands; they work even with a broken watchlist."""
+    watchlist, problems = check_watchlist(watchlist_path)
+    if watchlist is None:
+        if watchlist_path.exists():
+            click.echo(f"warning: {watchlist_path} has problems (see `treatybot validate`)",
+                       err=True)
+        return DEFAULT_NAME
+    return watchlist.topic.name
+
+
+def _open_db(state_dir: Path) -> Database | None:
+    if not (state_dir / DB_NAME).exists():
+        return None
+    return Database.in_folder(state_dir)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="treatybot")
+def main() -> None:
+    """Follow the Russia–Iran Treaty on Comprehensive Strategic Partnership and post its status."""
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="One full cycle (seeds, every feed once, delivery), then exit.")
+@common_options
+def run(watchlist_path: Path, state_dir: Path, once: bool) -> None:
+    """Load the baseline, watch the feeds and post digests."""
+    from .app import App
+
+    watchlist = load_watchlist(watchlist_path)
+    asyncio.run(_run(App(watchlist, state_dir), once))
+
+
+async def _run(app: Any, once: bool) -> None:
+    await app.start()
+    try:
+        if once:
+            report = await app.run_once()
+            for poll in report.polls:
+                if not poll.ok and not poll.skipped:
+                    click.echo(f"feed {poll.feed} failed: {poll.error}", err=True)
+            click.echo(report.summary(), err=True)
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await app.run_forever(stop)
+    finally:
+        await app.close()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common_options
+def status(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
+    """The treaty's current status with its evidence."""
+    from .report import status_report, status_text
+
+    topic = _topic_name(watchlist_path)
+    db = _open_db(state_dir)
+    if db is None:
+        report = {"topic": topic, "status": None, "party": None, "ratified_by": None,
+                  "since": None, "updated_at": None, "last_check": None, "articles": 0,
+                  "relevant_articles": 0, "sources": 0, "evidence": [], "changes": 0,
+                  "feeds": {"total": 0, "failing": 0}}
+    else:
+        report = status_report(db, topic)
+    if as_json:
+        _echo_json(report)
+    else:
+        click.echo(status_text(report))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common_options
+def history(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
+    """The status changes, oldest first."""
+    from .report import history_report, history_text
+
+    db = _open_db(state_dir)
+    rows = history_report(db) if db else []
+    if as_json:
+        _echo_json(rows)
+    else:
+        click.echo(history_text(rows))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--relevant", is_flag=True, help="Only articles about the treaty.")
+@common_options
+def sources(watchlist_path: Path, state_dir: Path, as_json: bool, relevant: bool) -> None:
+    """The articles read, with what each reports."""
+    from .report import sources_report, sources_text
+
+    db = _open_db(state_dir)
+    rows = sources_report(db, relevant_only=relevant) if db else []
+    if as_json:
+        _echo_json(rows)
+    else:
+        click.echo(sources_text(rows))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common_options
+def feeds(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
+    """Each feed's health: last success, last error, failures in a row."""
+    from .report import feeds_report, feeds_text
+
+    watchlist = load_watchlist(watchlist_path)
+    configured = [{"name": f.name, "url": f.url, "interval": watchlist.feed_interval(f)}
+                  for f in watchlist.feeds]
+    db = _open_db(state_dir)
+    if db is None:
+        rows, disabled = feeds_report_empty(configured), {}
+    else:
+        rows, disabled = feeds_report(db, configured), db.disabled_outputs()
+    if as_json:
+        _echo_json(rows)
+    else:
+        click.echo(feeds_text(rows, disabled))
+
+
+def feeds_report_empty(configured: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"name": f["name"], "url": f["url"], "ok": False, "checked": False, "last_error": None,
+             "failures": 0, "last_attempt": None, "last_success": None, "http_status": None,
+             "items_seen": 0, "next_attempt": None, "interval": f["interval"]} for f in configured]
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@common_options
+def validate(watchlist_path: Path, state_dir: Path, path: Path | None) -> None:
+    """Check a watchlist; exit 1 with one line per problem."""
+    target = path or watchlist_path
+    watchlist, problems = check_watchlist(target)
+    if problems or watchlist is None:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    click.echo(watchlist.summary())
+    click.echo("OK")
+
+
+@main.command("eval")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--file", "eval_file", type=click.Path(path_type=Path, exists=True), default=None,
+              help="A labelled JSONL file (default: tests/data/status_eval.jsonl).")
+@common_options
+def eval_command(watchlist_path: Path, state_dir: Path, as_json: bool,
+                 eval_file: Path | None) -> None:
+    """Precision and recall of the sentence classifier on the labelled set."""
+    from .evaluate import DEFAULT_EVAL_FILE, evaluate
+
+    report = evaluate(eval_file or DEFAULT_EVAL_FILE)
+    if as_json:
+        _echo_json(report.to_json())
+    else:
+        click.echo(f"{report.total} labelled sentences and headlines\n")
+        click.echo(report.table())
+
+
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,72 @@
+"""Deciding the status from dated evidence: lifecycle, support, no roll-back."""
+
+from __future__ import annotations
+
+from bot.decide import DecisionSettings, decide, timeline
+from bot.models import Evidence, Status
+
+
+def ev(status: str, date: str, story: int, confidence: float = 0.9, **kw) -> Evidence:
+    return Evidence(status=Status(status), quote=f"{status} {date}", rule="test",
+                    confidence=confidence, published=date, article_id=story, **kw)
+
+
+def test_latest_pre_signature_evidence_wins_and_delay_beats_work_on_the_same_day():
+    evidence = [ev("drafting", "2024-01-17", 1, 0.7), ev("delayed", "2024-04-03", 2, 0.8),
+                ev("drafting", "2024-06-11", 3, 0.7), ev("delayed", "2024-06-11", 3, 0.55)]
+    decision = decide(evidence)
+    assert decision.status is Status.DELAYED
+    assert decision.since == "2024-04-03"
+
+
+def test_one_weak_report_of_signing_is_not_enough():
+    evidence = [ev("drafting", "2024-12-01", 1, 0.7), ev("signed", "2025-01-17", 2, 0.75)]
+    assert decide(evidence).status is Status.DRAFTING
+
+
+def test_two_independent_weak_reports_are_enough():
+    evidence = [ev("signed", "2025-01-17", 2, 0.75), ev("signed", "2025-01-18", 3, 0.75)]
+    decision = decide(evidence)
+    assert decision.status is Status.SIGNED and decision.since == "2025-01-18"
+
+
+def test_wire_copies_count_once():
+    evidence = [ev("signed", "2025-01-17", 2, 0.75), ev("signed", "2025-01-17", 2, 0.75)]
+    assert decide(evidence).status is not Status.SIGNED
+
+
+def test_old_delay_report_arriving_late_does_not_roll_back():
+    evidence = [ev("signed", "2025-01-17", 1), ev("in_force", "2025-10-02", 2),
+                ev("delayed", "2024-06-11", 3, 0.8)]
+    assert decide(evidence).status is Status.IN_FORCE
+
+
+def test_ratification_by_both_parties():
+    evidence = [ev("signed", "2025-01-17", 1), ev("ratified", "2025-04-08", 2, party="russia"),
+                ev("ratified", "2025-06-11", 3, party="iran")]
+    decision = decide(evidence)
+    assert decision.status is Status.RATIFIED and decision.party == "both"
+
+
+def test_contested_evidence_never_moves_the_status_and_is_reported():
+    evidence = [ev("drafting", "2024-06-01", 1, 0.7),
+                ev("delayed", "2024-06-11", 2, 0.3, contested=True)]
+    decision = decide(evidence)
+    assert decision.status is Status.DRAFTING
+    assert decision.conflicts and decision.conflicts[0].contested
+
+
+def test_min_sources_setting_is_honoured():
+    evidence = [ev("signed", "2025-01-17", 2, 0.75), ev("signed", "2025-01-18", 3, 0.75)]
+    strict = DecisionSettings(min_sources=3)
+    assert decide(evidence, strict).status is not Status.SIGNED
+
+
+def test_timeline_lists_each_change_once_in_order():
+    evidence = [ev("drafting", "2024-01-17", 1, 0.7), ev("drafting", "2024-01-23", 2, 0.7),
+                ev("delayed", "2024-04-03", 3, 0.8), ev("signed", "2025-01-17", 4),
+                ev("ratified", "2025-04-08", 5, party="russia"), ev("in_force", "2025-10-02", 6)]
+    steps = [(d.status.value, d.since) for d in timeline(evidence)]
+    assert steps == [("drafting", "2024-01-17"), ("delayed", "2024-04-03"),
+                     ("signed", "2025-01-17"), ("ratified", "2025-04-08"),
+                     ("in_force", "2025-10-02")]

@@ -1,0 +1,40 @@
+"""Near-duplicates: seed 003 rewrites seed 001; 000, 002 and 004 are independent."""
+
+from __future__ import annotations
+
+import itertools
+
+from bot.dedup import Fingerprint, fingerprint, is_near_duplicate
+
+
+def _prints(seeds):
+    return {k: fingerprint(a.title, a.paragraphs) for k, a in seeds.items()}
+
+
+def test_rewrite_of_a_wire_report_is_a_near_duplicate(seeds):
+    prints = _prints(seeds)
+    assert is_near_duplicate(prints["003"], prints["001"])
+    assert is_near_duplicate(prints["001"], prints["003"])
+
+
+def test_independent_reports_are_not_duplicates(seeds):
+    prints = _prints(seeds)
+    for a, b in itertools.combinations(["000", "001", "002", "004"], 2):
+        assert not is_near_duplicate(prints[a], prints[b]), (a, b)
+
+
+def test_fingerprint_survives_storage(seeds):
+    print_ = _prints(seeds)["003"]
+    restored = Fingerprint.from_text(print_.to_text())
+    assert is_near_duplicate(restored, _prints(seeds)["001"])
+
+
+def test_same_story_through_two_feeds_is_one_story():
+    wire = fingerprint("Putin, Pezeshkian sign strategic partnership treaty",
+                       ["Russia and Iran signed a 20-year treaty in the Kremlin on Friday."])
+    aggregator = fingerprint("Putin and Pezeshkian sign strategic partnership treaty in Moscow",
+                             ["The presidents of Russia and Iran signed the treaty on Friday."])
+    other = fingerprint("Iran's parliament approves treaty with Russia",
+                        ["The Majlis voted 192 to 5 to approve the pact."])
+    assert is_near_duplicate(wire, aggregator)
+    assert not is_near_duplicate(wire, other)
