@@ -26,7 +26,7 @@ from .text import fold
 # --- vocabulary --------------------------------------------------------------------------
 _ANAPHORA = re.compile(
     r"\b(treaty|pact|agreement|accord|deal|document|text|partnership|signing|draft|project|"
-    r"ratification|bill|law)\b"
+    r"ratification|bill|law|deadlines?|timeline|schedule|timeframes?|negotiat\w*)\b"
 )
 _SEGMENT_SPLIT = re.compile(
     r"\s*(?:;|:|,|\s-\s|\s–\s|\s—\s|\bwhile\b|\bwhereas\b|\bbut\b|\balthough\b|\bthough\b|"
@@ -40,8 +40,10 @@ _HYPOTHESIS = re.compile(
     r"or (be )?postpon\w*|or (be )?delay\w*|or (be )?put off|would (replace|mean|make))\b"
 )
 _GENERIC_DEAL = re.compile(
-    r"\b(an|several|other|two|three|four|five|\d+|a number of|various|additional|a series of)\s+"
-    r"(\w+\s+){0,2}(agreements?|deals?|accords?|memorand\w+|documents?|contracts?)\b"
+    r"\b(several|other|two|three|four|five|\d+|a number of|various|additional|a series of)\s+"
+    r"(\w+\s+){0,2}(agreements?|deals?|accords?|memorand\w+|documents?|contracts?)\b|"
+    r"\ban?\s+(\S+\s+){0,3}(agreement|deal|accord|memorandum|contract)( with \w+)?\s+"
+    r"(on|to|for|covering|in the field)\b"
 )
 _REPLACES = re.compile(r"\b(to replace|replacing|replaces|supersed\w*|instead of)\b.*$", re.I)
 _ASKED = re.compile(r"\basked (whether|if|when)\b[^,;]*")
@@ -56,8 +58,10 @@ _FUTURE_WIDE = re.compile(
     r"possibl\w*|potential\w*|likely|invit\w*|propos\w*|schedul\w*|slated|poised|eager|"
     r"looking forward|pave the way|agreed to|agree to|yet to|in order to|for signing|"
     r"recommend\w*|urg(e|ed|es)|call(ed|s)? (on|for)|"
-    r"would|will|could|may|might|should|if|unless|whether|pending|once|until|when)\b"
+    r"would|will|could|may|might|should|if|unless|whether|pending)\b"
 )
+_FUTURE_CONJ = re.compile(r"\b(once|until|when|before)\b(?!\s+\w+ed\b)")
+_PAST_EVENT = re.compile(r"(ed|ink|signed|sealed|inked)$")
 _FUTURE_AFTER = re.compile(
     r"^\W*(\w+\W+){0,3}?(soon|next (week|month|year)|in the coming|later this|"
     r"at the upcoming|during the upcoming|during (his|the) (upcoming|forthcoming|planned)|"
@@ -70,7 +74,7 @@ _NEGATION = re.compile(
 _DENIAL = re.compile(
     r"\b(den(y|ied|ies|ial)|dismiss\w*|refut\w*|not the case|mistranslat\w*|untrue|false|"
     r"baseless|reject(s|ed)? (the |these |those )?(report|claim|rumou?r)s?|no truth|wrongly|"
-    r"erroneous\w*|falsely|incorrectly|mistakenly)\b"
+    r"erroneous\w*|falsely|incorrectly|mistakenly|inaccurate|was wrong|were wrong)\b"
 )
 _RETRO_BEFORE = re.compile(
     r"(\b(treaty|pact|agreement|accord|document|deal)\s*,?\s*(which|that)?\s*(was|were|had been)?\s*$)|"
@@ -99,7 +103,7 @@ _IN_FORCE = re.compile(
     r"t(ook|akes?|aking|aken) effect|w(ent|ill go) into (force|effect)|"
     r"bec(ame|omes?|oming) (legally )?(effective|binding|operative)|"
     r"(now|is|was|has been|remains|are) (officially |formally |fully |legally )?in (force|effect)|"
-    r"now legally binding|"
+    r"legally binding|br(ing|ings|ought) (\w+ ){0,3}into force|"
     r"entry into force|in force since)\b"
 )
 _IN_FORCE_PROVISION = re.compile(
@@ -108,17 +112,18 @@ _IN_FORCE_PROVISION = re.compile(
 )
 _SUBMITTED = re.compile(
     r"\b(submit\w*|sen[dt]\w*|forward\w*|introduc\w*|table[ds]?|refer\w*)\b[^.]{0,80}\b"
-    r"(for ratification|to the (state )?duma|to (the )?parliament|to the majl[ie]s)"
+    r"(for ratification|to the (state )?duma|to (the )?parliament|to (the )?majl[ie]s)"
     r"( for (approval|ratification|consideration))?|"
     r"\bratification (bill|law draft)\b[^.]{0,40}\b(submit\w*|introduc\w*|sent)|"
     r"\b(receiv\w*)\b[^.]{0,40}\bfor ratification|"
-    r"\bcommittee\b[^.]{0,40}\brecommend\w*|"
+    r"\bcommittee\b[^.]{0,40}\b(recommend\w*|back\w*|approv\w*|endors\w*|support\w*)|"
     r"\b(awaiting|awaits|pending|await) (its |their )?ratification"
 )
 _RATIFY = re.compile(r"\bratif(y|ies|ied|ying|ication)\b")
 _APPROVE = re.compile(
     r"\b(approv\w*|endors\w*|pass(es|ed)?|vot(e|ed|es) (for|in favou?r of|to (approve|ratify))|"
-    r"back(s|ed)|green-?light\w*|rubber-?stamp\w*|adopt\w*|okay\w*|oks|ok'd|confirm\w*|"
+    r"back(s|ed)?|clear(s|ed)|(found|finds|deemed|declared) (\w+ ){0,3}(consistent|compatible)|"
+    r"green-?light\w*|rubber-?stamp\w*|adopt\w*|okay\w*|oks|ok'd|confirm\w*|"
     r"promulgat\w*|(ratification |majl[ie]s |duma |parliament's |parliamentary )vote|"
     r"gave (its|their) (approval|consent|final approval|go-ahead)|signs? (off|into law)|"
     r"sign(s|ed)? (the |a )?(law|bill|federal law))\b"
@@ -130,7 +135,7 @@ _DRAFT_APPROVAL = re.compile(
 _SIGN = re.compile(
     r"\b(sign(s|ed)?|ink(s|ed)?|seal(s|ed)?|put (their |his )?signatures? (to|on|under)|"
     r"signing ceremony|signed off|sign-off|initial(l)?ed|put pen to paper|"
-    r"conclud(ed|es)(?=[^.]{0,60}\b(treaty|pact)))\b(?! of\b)(?!s of\b)"
+    r"conclud(ed|es)(?=[^.]{0,60}\b(treaty|pact|agreement)))\b(?! of\b)(?!s of\b)"
 )
 _SIGNING_NOUN = re.compile(r"\bsigning\b(?! ceremony (was|took|has))")
 _SIGNING_PAST = re.compile(r"\b(since|after|following) (the |its )?signing\b")
@@ -142,7 +147,8 @@ _DELAYED = re.compile(
     r"froze|frozen|freez\w+|halt(s|ed)?|defer(s|red)?|moved to a (separate|later)|"
     r"(will|would) not be signed at|not be signed (at|in|during)|"
     r"(signing|ceremony) (was |has been |had been )?(moved|rescheduled)|setback|"
-    r"hold(ing|s)? up|held (\w+ ){0,3}up|slipp?(ed|ing)?|shifted to|moved to)\b"
+    r"hold(ing|s)? up|held (\w+ ){0,3}up|slip(s|ped|ping)?|shifted to|moved to|set back|"
+    r"not go ahead|rather than (being )?sign\w*|(will|would) now be signed)\b"
 )
 _DELAY_NEGATED = re.compile(r"\b(without|no|not) (any )?(further )?(delay|postponement|suspension)")
 _DRAFTING = re.compile(
@@ -152,7 +158,7 @@ _DRAFTING = re.compile(
     r"being (prepared|agreed|developed|drawn up|finalised|finalized|negotiated)|"
     r"high level of readiness|talks on the (new )?(treaty|pact|agreement)|"
     r"agreed to (develop|draft|prepare)|under (discussion|negotiation|preparation)|"
-    r"final touches|agree\w* (the )?final text|close to (a |the )?(new )?(treaty|pact|deal|agreement))\b"
+    r"final touches|agree\w* (the )?final text|working through|(is|was) (fully )?ready\b(?! to)|close to (a |the )?(new )?(treaty|pact|deal|agreement))\b"
 )
 
 
@@ -244,14 +250,18 @@ class SentenceClassifier:
         before = before[clause_start + 1 :]
         if _FUTURE_NEAR.search(before):
             return True
+        past = bool(_PAST_EVENT.search(folded[start:end]))
+        if past and re.search(r"\b(finally|eventually|at last|ultimately)\s+$", before):
+            return False  # "once slated for Kazan, finally inked in Moscow"
         wide = " ".join(before.split()[-7:])
-        if _FUTURE_WIDE.search(wide):
+        if _FUTURE_WIDE.search(wide) or (not past and _FUTURE_CONJ.search(wide)):
             return True
         return bool(_FUTURE_AFTER.search(folded[end : end + 60]))
 
     @staticmethod
     def _is_negated(folded: str, start: int) -> bool:
-        before = " ".join(folded[max(0, start - 60) : start].split()[-5:])
+        before = re.split(r"[;:,\u2014\u2013]|\s-\s", folded[max(0, start - 60) : start])[-1]
+        before = " ".join(before.split()[-5:])
         return bool(_NEGATION.search(before))
 
     @staticmethod
@@ -279,6 +289,8 @@ class SentenceClassifier:
         def bound(match: re.Match[str]) -> bool:
             if any(start <= match.start() < end for start, end in asked):
                 return False  # inside a reporter's question
+            if "?" in folded[match.end() :]:
+                return False  # "Will the treaty be signed in Kazan? Kremlin won't say"
             return self._bound(text, folded, match.start(), in_treaty_article=in_treaty_article)
 
         # in force
@@ -295,7 +307,11 @@ class SentenceClassifier:
                 folded[max(0, m.start() - 30) : m.start()],
             ):
                 continue
-            if _RUSSIA_BODY.search(folded) and not re.search(r"\bministry|mfa\b", folded):
+            if (
+                _RUSSIA_BODY.search(folded)
+                and not re.search(r"\bministry|mfa\b", folded)
+                and not re.search(r"\bnot (in|on|after)\b", folded)
+            ):
                 # "the Federation Council vote brought it into force": a claim, the act was the vote
                 found.append(Finding(Status.RATIFIED, "in_force_claim_by_vote", 0.6, "russia"))
                 continue
@@ -328,6 +344,8 @@ class SentenceClassifier:
                 continue
             if not bound(m) or self._is_negated(folded, m.start()):
                 continue
+            if submitted and "committee" in submitted.group(0):
+                continue  # a committee's recommendation comes before the vote
             if m.group(0) == "ratification" and not re.search(
                 r"\b(law|bill|instrument|complet\w*|approved|signed|vote)\b", folded
             ):
@@ -412,7 +430,8 @@ class SentenceClassifier:
             )
             retro = bool(_RETRO_SENTENCE.search(folded)) or bool(
                 re.search(
-                    r"\bafter (months|years|weeks) of\b", folded[max(0, m.start() - 40) : m.start()]
+                    r"\b(after (months|years|weeks) of|once|previously|earlier)\s+(\w+\s+)?$",
+                    folded[max(0, m.start() - 40) : m.start()],
                 )
             )
             if denied:

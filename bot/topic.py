@@ -76,6 +76,7 @@ DEFAULT_LOOKALIKES: dict[str, list[str]] = {
         "pyongyang",
         "kim jong un",
         "kim jong-un",
+        "kim",
         "korean peninsula",
     ],
     "belarus": ["belarus", "belarusian", "minsk", "lukashenko", "union state"],
