@@ -89,6 +89,17 @@ def _ratified_party(evidence: list[Evidence], status: Status) -> str | None:
     return next(iter(parties), None)
 
 
+def _both_since(evidence: list[Evidence]) -> str:
+    """The date on which the second party's ratification was first reported."""
+    firsts = []
+    for party in ("russia", "iran"):
+        dates = [_date(e) for e in evidence
+                 if e.status is Status.RATIFIED and e.party in (party, "both") and e.published]
+        if dates:
+            firsts.append(min(dates))
+    return max(firsts) if firsts else ""
+
+
 def decide(evidence: list[Evidence], settings: DecisionSettings | None = None) -> Decision:
     settings = settings or DecisionSettings()
     usable = [e for e in evidence if not e.contested]
@@ -100,10 +111,13 @@ def decide(evidence: list[Evidence], settings: DecisionSettings | None = None) -
             continue
         backing = [e for e in usable if e.status.rank >= stage.rank]
         exact = [e for e in backing if e.status is stage] or backing
+        party = _ratified_party(usable, stage)
+        if stage is Status.RATIFIED and party == "both":
+            since = max(since, _both_since(usable))
         return Decision(
             status=stage,
             since=since,
-            party=_ratified_party(usable, stage),
+            party=party,
             evidence=_strongest(exact),
             conflicts=[e for e in contested if _date(e) >= since],
             sources=len(_stories(backing)),
