@@ -116,6 +116,7 @@ class App:
         self.outbox: Outbox | None = None
         self.console_stream = console_stream
         self._running: set[str] = set()
+        self.reload_interval = 2.0  # seconds between checks of the watchlist file
 
     # -- life cycle ----------------------------------------------------------------------
     async def start(self) -> None:
@@ -247,20 +248,55 @@ class App:
         scheduler.start()
         log.info("watching %d feed(s); digests go to %s", len(self.watchlist.feeds),
                  ", ".join(o.key for o in self.watchlist.outputs))
+        reloader = None
+        if self.watchlist.path is not None:
+            from .reload import Reloader
+
+            reloader = Reloader(self, interval=self.reload_interval)
+            await reloader.start()
         try:
             await stop.wait()
         finally:
+            if reloader is not None:
+                await reloader.stop()
             scheduler.shutdown(wait=False)
 
     def _schedule_feeds(self, scheduler: Any) -> None:
-        jitter = int(self.watchlist.poll.jitter)
         for feed in self.watchlist.feeds:
-            scheduler.add_job(
-                self._poll_job, "interval", args=[feed.name],
-                seconds=self.watchlist.feed_interval(feed), jitter=jitter or None,
-                id=f"feed:{feed.name}", replace_existing=True, max_instances=1, coalesce=True,
-                next_run_time=_after(self.watchlist.feed_interval(feed), jitter),
-            )
+            self._schedule_feed(scheduler, feed, first_in=self.watchlist.feed_interval(feed))
+
+    def _schedule_feed(self, scheduler: Any, feed: Feed, *, first_in: float) -> None:
+        jitter = int(self.watchlist.poll.jitter)
+        scheduler.add_job(
+            self._poll_job, "interval", args=[feed.name],
+            seconds=self.watchlist.feed_interval(feed), jitter=jitter or None,
+            id=f"feed:{feed.name}", replace_existing=True, max_instances=1, coalesce=True,
+            next_run_time=_after(first_in, jitter),
+        )
+
+    def reconfigure(self, watchlist: Watchlist) -> None:
+        """Apply a new, valid watchlist while running (hot reload).
+
+        New feeds are polled within seconds; feeds whose URL or interval changed are
+        rescheduled; untouched feeds keep their timing; removed feeds stop.
+        """
+        old = self.watchlist
+        self._configure(watchlist)
+        scheduler = getattr(self, "scheduler", None)
+        if scheduler is None:
+            return
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        wanted = {f"feed:{f.name}" for f in watchlist.feeds}
+        for job_id, job in jobs.items():
+            if job_id.startswith("feed:") and job_id not in wanted:
+                job.remove()
+        for feed in watchlist.feeds:
+            before = old.feed(feed.name)
+            unchanged = (before is not None and before.url == feed.url
+                         and old.feed_interval(before) == watchlist.feed_interval(feed))
+            if f"feed:{feed.name}" in jobs and unchanged:
+                continue
+            self._schedule_feed(scheduler, feed, first_in=1.0)
 
     async def _poll_job(self, name: str) -> None:
         feed = self.watchlist.feed(name)

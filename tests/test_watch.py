@@ -233,3 +233,38 @@ async def test_scheduler_polls_each_feed_on_its_interval_without_overlap(site, t
     assert "feed:tass" in jobs and jobs["feed:tass"].max_instances == 1
     assert len(tass.requests) >= 3  # the start-up cycle, then every second
     assert [d["kind"] for d in digests(tmp_path)].count("baseline") == 1
+
+
+async def test_running_bot_survives_a_broken_edit_and_picks_up_the_fix(site, tmp_path):
+    tass = site.feed("tass", items=[SIGNED], etag=False, last_modified=False)
+    irna = site.feed("irna", items=[UNRELATED], etag=False, last_modified=False)
+    path = make_watchlist(tmp_path, {"tass": f"{site.base_url}/tass.xml"},
+                          extra="poll:\n  interval: 1s\n  jitter: 0s")
+    good = path.read_text(encoding="utf-8")
+    app = App(load_watchlist(path), tmp_path / "state", console_stream=io.StringIO())
+    app.reload_interval = 0.1
+    await app.start()
+    stop = asyncio.Event()
+    task = asyncio.create_task(app.run_forever(stop))
+    try:
+        await asyncio.sleep(0.5)
+        path.write_text(good.replace("  - name: tass", "  - name: tass\n\tinterval: 5m"),
+                        encoding="utf-8")
+        await asyncio.sleep(1.5)
+        kinds = [d["kind"] for d in digests(tmp_path)]
+        assert "config_error" in kinds
+        error = next(d for d in digests(tmp_path) if d["kind"] == "config_error")
+        assert "watchlist.yaml:" in error["text"]
+        polls_while_broken = len(tass.requests)
+        await asyncio.sleep(1.2)
+        assert len(tass.requests) > polls_while_broken  # still watching meanwhile
+        fixed = good.replace("feeds:\n", f"feeds:\n  - name: irna\n    url: {site.base_url}/irna.xml\n")
+        path.write_text(fixed, encoding="utf-8")
+        await asyncio.sleep(2.0)
+        reloaded = [d for d in digests(tmp_path) if d["kind"] == "config_reloaded"]
+        assert reloaded and "feed added: irna" in reloaded[0]["text"]
+        assert irna.requests  # the new feed is polled without a restart
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        await app.close()
