@@ -121,6 +121,7 @@ class App:
     # -- life cycle ----------------------------------------------------------------------
     async def start(self) -> None:
         self.lock.acquire()
+        self.discord: Any = None  # a bot.discord_bot.TreatyBot once DISCORD_TOKEN is set
         try:
             self.db = Database.in_folder(self.state_dir)
             self._configure(self.watchlist)
@@ -159,6 +160,18 @@ class App:
             elif spec.type == "slack_webhook":
                 outputs[spec.key] = SlackWebhookOutput(spec.url, self._session(), key=spec.key)
                 log.info("output %s posts to %s", spec.key, mask_url(spec.url))
+            elif spec.type == "discord":
+                from .discord_bot import DiscordChannelOutput
+
+                client = self._discord_client()
+                if client is None:
+                    unavailable[spec.key] = (
+                        "set DISCORD_TOKEN to use the discord output; "
+                        "digests for it are kept in the outbox"
+                    )
+                    continue
+                outputs[spec.key] = DiscordChannelOutput(client, spec.channel_id, key=spec.key)
+                log.info("output %s posts to Discord channel %s", spec.key, spec.channel_id)
             else:
                 unavailable[spec.key] = (
                     f"the {spec.type} output is not available in this version; "
@@ -166,12 +179,48 @@ class App:
                 )
         return outputs, unavailable
 
+    def _discord_client(self) -> Any:
+        """The App's one Discord client (a TreatyBot), built on first use; None without a token."""
+        from .discord_bot import TreatyBot, discord_token, guild_id_from_env
+
+        if getattr(self, "discord", None) is None and discord_token() is not None:
+            self.discord = TreatyBot(self, guild_id=guild_id_from_env())
+        return getattr(self, "discord", None)
+
+    async def start_discord(self, *, only_for_outputs: bool = False,
+                            ready_timeout: float = 30.0) -> bool:
+        """Connect the Discord bot when DISCORD_TOKEN is set (/treaty commands, discord outputs).
+
+        When a discord output needs the bot, wait (at most ``ready_timeout`` seconds) until it
+        is ready; its digests stay in the outbox if it is not. ``only_for_outputs``: connect
+        only if a discord output needs it (``run --once``). Returns whether the bot is ready.
+        """
+        from .discord_bot import DiscordChannelOutput, discord_token
+
+        assert self.outbox is not None
+        needed = any(isinstance(o, DiscordChannelOutput) for o in self.outbox.outputs.values())
+        token = discord_token()
+        if token is None or (only_for_outputs and not needed):
+            return False
+        client = self._discord_client()
+        assert client is not None
+        client.launch(token)
+        if not needed:
+            return client.is_ready()
+        if await client.wait_ready(ready_timeout):
+            return True
+        log.warning("the Discord bot is not connected after %.0fs; digests for Discord stay in "
+                    "the outbox and are retried", ready_timeout)
+        return False
+
     def _session(self) -> aiohttp.ClientSession:
         if self.session is None:
             self.session = aiohttp.ClientSession()
         return self.session
 
     async def close(self) -> None:
+        if getattr(self, "discord", None) is not None:
+            await self.discord.shutdown()  # first: its commands read the database
         if self.outbox:
             await self.outbox.close()
         if self.fetcher:
@@ -239,10 +288,12 @@ class App:
 
         assert self.outbox is not None
         stop = stop or asyncio.Event()
+        await self.start_discord()  # same loop as the scheduler; closed in close()
         await self.cycle()
         scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler = scheduler
         self._schedule_feeds(scheduler)
+        self._schedule_daily(scheduler)
         scheduler.add_job(self.outbox.deliver_due, "interval", seconds=5, id="outbox",
                           max_instances=1, coalesce=True)
         scheduler.start()
@@ -274,6 +325,37 @@ class App:
             next_run_time=_after(first_in, jitter),
         )
 
+    def _schedule_daily(self, scheduler: Any) -> None:
+        """The optional daily digest at ``digest.daily`` in ``digest.timezone``."""
+        if scheduler.get_job("daily"):
+            scheduler.remove_job("daily")
+        daily = self.watchlist.digest.daily
+        if not daily:
+            return
+        hour, minute = (int(x) for x in daily.split(":"))
+        scheduler.add_job(self.post_daily, "cron", hour=hour, minute=minute,
+                          timezone=self.watchlist.digest.tzinfo, id="daily",
+                          max_instances=1, coalesce=True, misfire_grace_time=3600)
+
+    async def post_daily(self) -> None:
+        from .digest import daily_digest
+
+        assert self.db is not None and self.outbox is not None
+        now = datetime.now(self.watchlist.digest.tzinfo)
+        day = now.date().isoformat()
+        cutoff = (datetime.now(timezone.utc) - timedelta(hours=24)).isoformat()
+        stories = [
+            {"title": a.title, "url": a.url, "source": a.source, "published": a.published}
+            for a in self.db.articles(relevant_only=True, limit=200, newest_first=True)
+            if a.duplicate_of is None and a.published and a.published >= cutoff[: len(a.published)]
+        ]
+        current = self.db.current_status() or {}
+        digest = daily_digest(self.engine.topic.name if self.engine else "", current.get("status"),
+                              current.get("party"), current.get("since"), stories, day)
+        self.db.enqueue_digest(digest, [o.key for o in self.watchlist.outputs],
+                               once_key=f"daily:{day}")
+        await self.outbox.deliver_due()
+
     def reconfigure(self, watchlist: Watchlist) -> None:
         """Apply a new, valid watchlist while running (hot reload).
 
@@ -285,6 +367,7 @@ class App:
         scheduler = getattr(self, "scheduler", None)
         if scheduler is None:
             return
+        self._schedule_daily(scheduler)
         jobs = {job.id: job for job in scheduler.get_jobs()}
         wanted = {f"feed:{f.name}" for f in watchlist.feeds}
         for job_id, job in jobs.items():

@@ -153,3 +153,22 @@ def notice_digest(kind: str, title: str, text: str, *, status: str | None = None
     """config_error, config_reloaded, output_disabled: short notices for the team."""
     return Digest(kind=kind, title=title, text=text, status=status, created_at=_now(),
                   facts=facts or {})
+
+
+def daily_digest(topic_name: str, status: str | None, party: str | None, since: str | None,
+                 stories: list[dict[str, Any]], day: str) -> Digest:
+    """The optional daily summary: the day's relevant stories, even without a status change."""
+    phrase = status_phrase(status, party)
+    lines = [topic_name, f"Status: {phrase.upper()} since {since or 'an unknown date'} (unchanged)."]
+    if stories:
+        lines += ["", f"Relevant stories in the last 24 hours ({len(stories)}):"]
+        for story in stories[:20]:
+            lines.append(f"  • {story['title']} — {story.get('source') or '?'}"
+                         + (f" {story['url']}" if story.get("url") else ""))
+    else:
+        lines += ["", "No new relevant stories in the last 24 hours."]
+    return Digest(
+        kind="daily", title=f"Treaty daily, {day}: {phrase}", text="\n".join(lines),
+        status=status, created_at=_now(),
+        facts={"since": since, "party": party, "day": day, "new_stories": stories},
+    )

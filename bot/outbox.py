@@ -46,14 +46,20 @@ class Outbox:
         self.outputs = outputs
         self.unavailable = dict(unavailable or {})  # configured but cannot run (no token, ...)
         self._lock = asyncio.Lock()
+        self._queued_notice = False
 
     async def deliver_due(self) -> DeliveryReport:
         """Send every delivery that is due now, oldest digest first. Never raises for an output."""
         async with self._lock:
-            return await self._deliver_due()
+            report = DeliveryReport(unavailable=dict(self.unavailable))
+            for _ in range(3):  # a pass may queue a notice (output disabled): send it too
+                self._queued_notice = False
+                await self._deliver_due(report)
+                if not self._queued_notice:
+                    break
+            return report
 
-    async def _deliver_due(self) -> DeliveryReport:
-        report = DeliveryReport(unavailable=dict(self.unavailable))
+    async def _deliver_due(self, report: DeliveryReport) -> None:
         disabled = self.db.disabled_outputs()
         blocked: set[str] = set()  # an output that failed this pass keeps its order: stop it
         for digest_id, key, attempts in self.db.pending_deliveries():
@@ -99,7 +105,6 @@ class Outbox:
                 continue
             self.db.mark_delivered(digest_id, key, remote_id)
             report.delivered += 1
-        return report
 
     def _disable(self, key: str, reason: str) -> None:
         log.error("output %s disabled: %s", key, reason)
@@ -115,6 +120,7 @@ class Outbox:
                 facts={"output": key, "reason": reason},
             )
             self.db.enqueue_digest(notice, others)
+            self._queued_notice = True
 
     async def close(self) -> None:
         for output in self.outputs.values():
