@@ -102,6 +102,8 @@ async def _run(app: Any, once: bool) -> None:
     await app.start()
     try:
         if once:
+            # a discord output posts through the bot: connect it first (bounded wait)
+            await app.start_discord(only_for_outputs=True)
             report = await app.run_once()
             for poll in report.polls:
                 if not poll.ok and not poll.skipped:

@@ -3,7 +3,6 @@ mentions disabled; rate limits, retries and disabled outputs; nothing lost acros
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import os
