@@ -209,8 +209,9 @@ class App:
             return client.is_ready()
         if await client.wait_ready(ready_timeout):
             return True
-        log.warning("the Discord bot is not connected after %.0fs; digests for Discord stay in "
-                    "the outbox and are retried", ready_timeout)
+        if client.failure is None:  # a failure has been logged by the bot already
+            log.warning("the Discord bot is not connected after %.0fs; digests for Discord stay "
+                        "in the outbox and are retried", ready_timeout)
         return False
 
     def _session(self) -> aiohttp.ClientSession:

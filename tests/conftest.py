@@ -15,3 +15,12 @@ SEEDS = ROOT / "seeds"
 def seeds() -> dict[str, CleanArticle]:
     """The committed seed articles, cleaned, by their number ("000" ... "004")."""
     return {s.path.name[:3]: s.article for s in load_seeds(SEEDS)}
+
+
+@pytest.fixture(autouse=True)
+def _no_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see a developer's real tokens (and so never reach the real services)."""
+    for name in ("DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_API_BASE", "DISCORD_GATEWAY_URL",
+                 "SLACK_SIGNING_SECRET", "DISCORD_WEBHOOK_URL", "SLACK_WEBHOOK_URL",
+                 "TREATYBOT_WATCHLIST", "TREATYBOT_STATE", "TREATYBOT_HTTP"):
+        monkeypatch.delenv(name, raising=False)

@@ -1,0 +1,398 @@
+"""The Discord bot end to end: the real App and discord.py client against tests/fakediscord.py.
+
+No internet: the fake serves REST and the gateway on 127.0.0.1, and the watchlists have no feeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import discord
+import pytest
+from fakediscord import (
+    ADMIN_PERMISSIONS,
+    CHANNEL_ID,
+    DEFAULT_MEMBER_PERMISSIONS,
+    GUILD_ID,
+    FakeDiscord,
+)
+
+import bot.discord_bot as discord_bot
+from bot.app import App
+from bot.cli import _run
+from bot.config import load_watchlist
+from bot.db import Database
+from bot.discord_bot import (
+    DESCRIPTION_LIMIT,
+    DiscordChannelOutput,
+    TreatyBot,
+    delivery_error,
+    fit,
+    inert,
+)
+from bot.discord_env import apply_discord_endpoints, current_discord_endpoints
+from bot.errors import DeliveryError, OutputDisabled
+from bot.models import Digest
+from bot.outputs import PermanentDeliveryError, is_retryable
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "fake-token"
+ANALYST_ROLE_ID = 1300000000000000099
+ERROR_TEXT = "Something went wrong reading the status; the team has been told in the bot's log."
+
+
+# ------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(autouse=True)
+def quiet_discord_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No Discord settings from the developer's shell; discord.py's endpoints restored."""
+    for name in ("DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_API_BASE", "DISCORD_GATEWAY_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(discord_bot, "GUILD_READY_TIMEOUT", 0.05)
+    previous = current_discord_endpoints()
+    yield
+    apply_discord_endpoints(*previous)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord.start() as fake:
+        yield fake
+
+
+def connect_to(monkeypatch: pytest.MonkeyPatch, fake: FakeDiscord, *, guild: bool = True,
+               token: str = TOKEN) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", token)
+    monkeypatch.setenv("DISCORD_API_BASE", fake.api_base)
+    monkeypatch.setenv("DISCORD_GATEWAY_URL", fake.gateway_url)
+    if guild:
+        monkeypatch.setenv("DISCORD_GUILD_ID", str(GUILD_ID))
+
+
+def team_folder(tmp_path: Path, outputs: str, extra: str = "") -> Path:
+    """The committed seeds and a watchlist without feeds (nothing leaves this machine)."""
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    (tmp_path / "watchlist.yaml").write_text(f"{extra}outputs:\n{outputs}", encoding="utf-8")
+    return tmp_path
+
+
+def discord_output(channel_id: int = CHANNEL_ID) -> str:
+    return f"  - type: discord\n    channel_id: {channel_id}\n"
+
+
+def make_app(folder: Path) -> App:
+    return App(load_watchlist(folder / "watchlist.yaml"), folder / "state",
+               console_stream=io.StringIO())
+
+
+@contextlib.asynccontextmanager
+async def running_app(folder: Path) -> AsyncIterator[App]:
+    """An App after its first cycle (baseline: delayed) with its Discord bot connected."""
+    app = make_app(folder)
+    await app.start()
+    try:
+        await app.cycle()
+        await app.start_discord()
+        assert app.discord is not None and await app.discord.wait_ready(5.0)
+        yield app
+    finally:
+        await app.close()
+    assert app.discord.is_closed()
+    leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+    assert leftovers == []
+
+
+def embed_text(data: dict[str, Any]) -> str:
+    embeds = data.get("embeds") or []
+    return (data.get("content") or "") + "\n".join(
+        f"{e.get('title', '')}\n{e.get('description', '')}" for e in embeds
+    )
+
+
+# ------------------------------------------------------------------------- commands
+
+
+async def test_status_and_the_other_views_answer_from_state(
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect_to(monkeypatch, fake)
+    async with running_app(team_folder(tmp_path, "  - console\n")):
+        (synced,) = fake.guild_commands[GUILD_ID]
+        assert synced["name"] == "treaty"
+        assert {o["name"] for o in synced["options"]} == {
+            "status", "history", "sources", "feeds", "check"
+        }
+        answers = {}
+        for sub in ("status", "history", "sources", "feeds"):
+            iid = await fake.send_interaction("treaty", sub, require_synced=True)
+            callback = await fake.wait_for_callback(iid)
+            assert callback.time - fake.interactions[iid].dispatched_at < 3.0
+            assert callback.body["type"] == 4
+            assert callback.body["data"]["allowed_mentions"] == {"parse": []}
+            assert "flags" not in callback.body["data"] or not callback.body["data"]["flags"] & 64
+            for embed in callback.body["data"]["embeds"]:
+                assert len(embed["description"]) <= DESCRIPTION_LIMIT
+            answers[sub] = embed_text(callback.body["data"])
+
+    assert "Status: DELAYED since 2024-04-03" in answers["status"]
+    assert "delayed for an uncertain period" in answers["status"]  # April 2024 evidence
+    assert "timeline may change" in answers["status"]  # June 2024
+    assert "Last check:" in answers["status"]
+    assert "2024-04-03  delayed" in answers["history"]
+    assert "Kremlin says Russia and Iran still working on a cooperation pact" in answers["sources"]
+    assert "No feeds in the watchlist." in answers["feeds"]
+    assert fake.unhandled == []
+    assert fake.errors == []
+    assert fake.rejected_callbacks == []
+
+
+async def test_check_needs_manage_server_or_a_listed_role(
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a role without Manage Server, in the guild the bot sees at connect time
+    fake.roles.append({**fake.roles[0], "id": str(ANALYST_ROLE_ID), "name": "Analysts",
+                       "position": 3, "permissions": DEFAULT_MEMBER_PERMISSIONS})
+    connect_to(monkeypatch, fake, guild=False)  # global commands this time
+    folder = team_folder(tmp_path, "  - console\n", "commands:\n  check_roles: [analysts]\n")
+    async with running_app(folder):
+        assert [(s.method, s.guild_id) for s in fake.command_syncs] == [("PUT", None)]
+
+        denied = await fake.send_interaction("treaty", "check", require_synced=True)
+        refusal = await fake.wait_for_callback(denied)
+        assert refusal.body["type"] == 4
+        assert refusal.body["data"]["flags"] == 64  # only the member sees it
+        assert "Manage Server" in refusal.body["data"]["content"]
+        assert "analysts" in refusal.body["data"]["content"]
+        assert refusal.body["data"]["allowed_mentions"] == {"parse": []}
+
+        for who in ({"user_permissions": ADMIN_PERMISSIONS}, {"roles": [ANALYST_ROLE_ID]}):
+            iid = await fake.send_interaction("treaty", "check", **who)
+            deferred = await fake.wait_for_callback(iid)
+            assert deferred.body == {"type": 5}
+            followup = await fake.wait_for_webhook_call(iid, "followup")
+            assert followup.body["content"].startswith("cycle: feeds 0 ok, 0 failed")
+            assert followup.body["allowed_mentions"] == {"parse": []}
+    assert fake.unhandled == []
+    assert fake.errors == []
+
+
+async def test_a_failing_command_answers_briefly_and_logs_the_traceback(
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise RuntimeError("the database fell over")
+
+    connect_to(monkeypatch, fake)
+    async with running_app(team_folder(tmp_path, "  - console\n")):
+        monkeypatch.setattr(discord_bot, "status_report", broken)
+        with caplog.at_level(logging.ERROR, logger="bot.discord_bot"):
+            iid = await fake.send_interaction("treaty", "status")
+            callback = await fake.wait_for_callback(iid)
+    assert callback.body["type"] == 4
+    assert callback.body["data"]["content"] == ERROR_TEXT
+    assert callback.body["data"]["flags"] == 64
+    assert callback.body["data"]["allowed_mentions"] == {"parse": []}
+    (record,) = [r for r in caplog.records if r.name == "bot.discord_bot"]
+    assert "/treaty status failed" in record.getMessage()
+    assert record.exc_info and "the database fell over" in str(record.exc_info[1])
+    assert TOKEN not in caplog.text
+
+
+async def test_run_forever_serves_commands_next_to_the_scheduler(
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect_to(monkeypatch, fake)  # a token and no discord output: commands only
+    app = make_app(team_folder(tmp_path, "  - console\n"))
+    await app.start()
+    stop = asyncio.Event()
+    runner = asyncio.create_task(app.run_forever(stop))
+    try:
+        await fake.wait_for(lambda: app.discord is not None and app.discord.is_ready(), 5.0)
+        await fake.wait_for(lambda: getattr(app, "scheduler", None) is not None, 5.0)
+        iid = await fake.send_interaction("treaty", "status", require_synced=True)
+        callback = await fake.wait_for_callback(iid)
+        assert "DELAYED since 2024-04-03" in embed_text(callback.body["data"])
+    finally:
+        stop.set()
+        await asyncio.wait_for(runner, 5.0)
+        await app.close()
+    assert app.discord.is_closed()
+    assert fake.unhandled == []
+
+
+# --------------------------------------------------------------------------- output
+
+
+async def test_run_once_posts_the_baseline_through_the_bot_once(
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    connect_to(monkeypatch, fake)
+    folder = team_folder(tmp_path, discord_output())
+    caplog.set_level(logging.INFO)
+
+    await _run(make_app(folder), True)  # `treatybot run --once`
+
+    (posted,) = fake.channel_messages
+    assert posted.channel_id == CHANNEL_ID
+    assert posted.body["allowed_mentions"] == {"parse": []}
+    (embed,) = posted.body["embeds"]
+    assert "delayed" in posted.body["content"].lower()
+    assert "DELAYED since 2024-04-03" in embed["description"]
+    assert any("delayed for an uncertain period" in f["value"] for f in embed["fields"])
+    db = Database.in_folder(folder / "state")
+    try:
+        (delivery,) = db.deliveries()
+        assert delivery["output"] == "discord" and delivery["state"] == "delivered"
+        message_id = int(delivery["remote_id"])
+        assert fake.messages[message_id]["embeds"][0]["title"] == embed["title"]
+    finally:
+        db.close()
+
+    await _run(make_app(folder), True)  # nothing new: no second post, no second sync
+
+    assert len(fake.channel_messages) == 1
+    assert [(s.method, s.guild_id) for s in fake.command_syncs] == [("PUT", GUILD_ID)]
+    assert "slash commands unchanged" in caplog.text
+    assert TOKEN not in caplog.text
+    assert fake.unhandled == []
+    assert fake.errors == []
+
+
+async def test_changed_commands_are_synced_again(
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect_to(monkeypatch, fake)
+    folder = team_folder(tmp_path, "  - console\n")
+    async with running_app(folder):
+        pass
+    async with running_app(folder):
+        pass
+    assert len(fake.command_syncs) == 1
+    original = discord_bot.TreatyCommands.__init__
+
+    def renamed(self: discord_bot.TreatyCommands, bot: TreatyBot) -> None:
+        original(self, bot)
+        self.description = "The treaty tracker, reworded"
+
+    monkeypatch.setattr(discord_bot.TreatyCommands, "__init__", renamed)
+    async with running_app(folder):
+        pass
+    assert len(fake.command_syncs) == 2
+    assert fake.guild_commands[GUILD_ID][0]["description"] == "The treaty tracker, reworded"
+
+
+async def test_unknown_channel_disables_the_output(
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect_to(monkeypatch, fake)
+    folder = team_folder(tmp_path, "  - console\n" + discord_output(CHANNEL_ID + 1000))
+    await _run(make_app(folder), True)
+    assert fake.channel_messages == []
+    db = Database.in_folder(folder / "state")
+    try:
+        reason = db.disabled_outputs()["discord"]
+        assert "404" in reason and "Unknown Channel" in reason
+    finally:
+        db.close()
+
+
+async def test_a_refused_token_disables_the_output_and_is_not_logged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with FakeDiscord.start(token="the-right-token") as fake:
+        connect_to(monkeypatch, fake, token="a-wrong-token")
+        folder = team_folder(tmp_path, "  - console\n" + discord_output())
+        await _run(make_app(folder), True)
+    assert fake.channel_messages == []
+    db = Database.in_folder(folder / "state")
+    try:
+        assert "refused the token" in db.disabled_outputs()["discord"]
+    finally:
+        db.close()
+    assert "a-wrong-token" not in caplog.text
+
+
+async def test_without_a_token_the_output_waits_in_the_outbox(tmp_path: Path) -> None:
+    folder = team_folder(tmp_path, "  - console\n" + discord_output())
+    app = make_app(folder)
+    await app.start()
+    try:
+        assert app.outbox is not None
+        assert "set DISCORD_TOKEN" in app.outbox.unavailable["discord"]
+        assert await app.start_discord() is False
+        await app.cycle()
+        assert app.db is not None
+        states = {d["output"]: d["state"] for d in app.db.deliveries()}
+        assert states == {"console": "delivered", "discord": "pending"}
+    finally:
+        await app.close()
+
+
+async def test_output_before_the_client_connects_is_retryable() -> None:
+    client = TreatyBot(SimpleNamespace(db=None))
+    output = DiscordChannelOutput(client, CHANNEL_ID, ready_wait=0.01)
+    digest = Digest(kind="baseline", title="t", text="x", status="delayed")
+    with pytest.raises(DeliveryError, match="discord client not connected") as excinfo:
+        await output.send(digest)
+    assert is_retryable(excinfo.value)
+
+
+# ----------------------------------------------------------------------- error mapping
+
+
+def http_error(cls: type[discord.HTTPException], status: int, message: str = "",
+               code: int = 0, headers: dict[str, str] | None = None) -> discord.HTTPException:
+    response = SimpleNamespace(status=status, reason="", headers=headers or {})
+    return cls(response, {"message": message, "code": code})
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "retryable", "retry_after"),
+    [
+        (http_error(discord.HTTPException, 429, headers={"Retry-After": "7"}), DeliveryError,
+         True, 7.0),
+        (discord.RateLimited(42.0), DeliveryError, True, 42.0),
+        (http_error(discord.DiscordServerError, 503, "Service Unavailable"), DeliveryError,
+         True, None),
+        (http_error(discord.HTTPException, 401, "401: Unauthorized"), OutputDisabled, False,
+         None),
+        (http_error(discord.Forbidden, 403, "Missing Permissions", 50013), OutputDisabled,
+         False, None),
+        (http_error(discord.NotFound, 404, "Unknown Channel", 10003), OutputDisabled, False,
+         None),
+        (http_error(discord.HTTPException, 400, "Invalid Form Body", 50035),
+         PermanentDeliveryError, False, None),
+        (OSError("connection reset"), DeliveryError, True, None),
+    ],
+)
+def test_discord_errors_map_to_delivery_errors(
+    error: BaseException, kind: type[DeliveryError], retryable: bool, retry_after: float | None
+) -> None:
+    mapped = delivery_error(error, "Discord channel 1")
+    assert type(mapped) is kind
+    assert is_retryable(mapped) is retryable
+    assert mapped.retry_after == retry_after
+    status = getattr(error, "status", None) or (429 if retry_after == 42.0 else None)
+    assert getattr(mapped, "http_status", None) == status
+
+
+def test_texts_fit_and_ping_nobody() -> None:
+    assert fit("a" * 5000, 2000) == "a" * 1999 + "…"
+    lines = "\n".join(f"line {i}" for i in range(2000))
+    tail = fit(lines, 100, keep_end=True)
+    assert len(tail) <= 100 and tail.startswith("…\nline") and tail.endswith("line 1999")
+    assert fit("short", 10) == "short"
+    text = inert("@everyone <@123> **bold** https://example.com/a_b_c")
+    assert "@everyone" not in text and "<@1" not in text
+    assert "\\*\\*bold\\*\\*" in text and "https://example.com/a_b_c" in text
