@@ -105,7 +105,7 @@ class CycleReport:
 
 class App:
     def __init__(self, watchlist: Watchlist, state_dir: Path, *,
-                 console_stream: Any = None) -> None:
+                 console_stream: Any = None, progress: bool = False) -> None:
         self.watchlist = watchlist
         self.state_dir = state_dir
         self.lock = StateLock(state_dir)
@@ -117,6 +117,8 @@ class App:
         self.console_stream = console_stream
         self._running: set[str] = set()
         self.reload_interval = 2.0  # seconds between checks of the watchlist file
+        self.progress = progress  # a progress bar on stderr for long loads (a terminal)
+        self.last_cycle_at: str | None = None
 
     # -- life cycle ----------------------------------------------------------------------
     async def start(self) -> None:
@@ -263,13 +265,25 @@ class App:
         report = CycleReport()
         report.seeds_loaded, notes = self.load_baseline()
         targets = self.watchlist.feeds if feeds is None else feeds
-        report.polls = list(await asyncio.gather(
-            *(self.poll(f, respect_backoff=respect_backoff) for f in targets)
-        ))
+        report.polls = await self._poll_all(targets, respect_backoff)
         report.digests = self.decide(report.polls, notes)
         report.delivery = await self.outbox.deliver_due()
+        self.last_cycle_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         log.info("%s", report.summary())
         return report
+
+    async def _poll_all(self, targets: list[Feed], respect_backoff: bool) -> list[PollResult]:
+        """Every feed at once; with ``progress``, a bar on stderr as they finish."""
+        tasks = [asyncio.ensure_future(self.poll(f, respect_backoff=respect_backoff))
+                 for f in targets]
+        if self.progress and len(tasks) > 1:
+            from tqdm import tqdm
+
+            with tqdm(total=len(tasks), desc="polling feeds", unit="feed", leave=False) as bar:
+                for finished in asyncio.as_completed(tasks):
+                    await finished
+                    bar.update(1)
+        return list(await asyncio.gather(*tasks))
 
     async def run_once(self, *, retry_window: float = 30.0) -> CycleReport:
         assert self.outbox is not None

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -38,9 +39,12 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
                   help="Folder for the state database (env TREATYBOT_STATE).")
     @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
     @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors in the log.")
+    @click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
+                  envvar="TREATYBOT_LOG_FORMAT", show_default=True,
+                  help="json: one JSON object per log line, for log shippers.")
     @functools.wraps(func)
-    def wrapper(*args: Any, verbose: int, quiet: bool, **kwargs: Any) -> Any:
-        _setup_logging(verbose, quiet)
+    def wrapper(*args: Any, verbose: int, quiet: bool, log_format: str, **kwargs: Any) -> Any:
+        _setup_logging(verbose, quiet, log_format)
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
@@ -54,10 +58,27 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _setup_logging(verbose: int, quiet: bool) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and the traceback if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            data["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def _setup_logging(verbose: int, quiet: bool, log_format: str = "text") -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("bot").setLevel(level)
     if verbose < 2:
         for noisy in ("apscheduler", "aiohttp", "discord"):
@@ -87,20 +108,50 @@ def main() -> None:
     """Follow the Russia–Iran Treaty on Comprehensive Strategic Partnership and post its status."""
 
 
+def _http_address(ctx: click.Context, param: click.Parameter,
+                  value: str | None) -> tuple[str, int] | None:
+    if value is None:
+        return None
+    from .web import parse_http_address
+
+    try:
+        return parse_http_address(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @main.command()
 @click.option("--once", is_flag=True, help="One full cycle (seeds, every feed once, delivery), then exit.")
+@click.option("--http", "http_address", default=None, metavar="HOST:PORT", envvar="TREATYBOT_HTTP",
+              callback=_http_address,
+              help="Serve /, /healthz, /status.json, /metrics (and /slack/commands when "
+                   "SLACK_SIGNING_SECRET is set) on HOST:PORT, e.g. 127.0.0.1:8080. Off by default.")
 @common_options
-def run(watchlist_path: Path, state_dir: Path, once: bool) -> None:
+def run(watchlist_path: Path, state_dir: Path, once: bool,
+        http_address: tuple[str, int] | None) -> None:
     """Load the baseline, watch the feeds and post digests."""
     from .app import App
 
     watchlist = load_watchlist(watchlist_path)
-    asyncio.run(_run(App(watchlist, state_dir), once))
+    if once and http_address:
+        click.echo("note: --http is ignored with --once (nothing stays up to answer)", err=True)
+        http_address = None
+    asyncio.run(_run(App(watchlist, state_dir, progress=sys.stderr.isatty()), once,
+                     http_address))
 
 
-async def _run(app: Any, once: bool) -> None:
+async def _run(app: Any, once: bool, http: tuple[str, int] | None = None) -> None:
     await app.start()
+    runner = None
     try:
+        if http is not None:
+            from .web import app_reader, create_web_app, serve_web
+
+            secret = os.environ.get("SLACK_SIGNING_SECRET") or None  # never logged
+            web_app = create_web_app(app_reader(app), slack_signing_secret=secret)
+            runner = await serve_web(web_app, *http)
+            log.info("status page on http://%s:%d/ (Slack commands %s)", http[0], http[1],
+                     "on" if secret else "off: SLACK_SIGNING_SECRET not set")
         if once:
             # a discord output posts through the bot: connect it first (bounded wait)
             await app.start_discord(only_for_outputs=True)
@@ -116,6 +167,8 @@ async def _run(app: Any, once: bool) -> None:
             loop.add_signal_handler(sig, stop.set)
         await app.run_forever(stop)
     finally:
+        if runner is not None:
+            await runner.cleanup()  # before app.close(): the handlers read app.db
         await app.close()
 
 

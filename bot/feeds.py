@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import html
 import io
 import json
 import logging
@@ -17,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
 
@@ -63,48 +63,41 @@ _SCRIPT_SCHEME = re.compile(r"(java|vb)script\s*:", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 
 
-class _TextExtractor(HTMLParser):
-    """Collects the text of an HTML fragment, leaving out scripts, styles and the like."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip_depth += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip_depth = max(0, self._skip_depth - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip_depth:
-            self.parts.append(data)
-
-    def unknown_decl(self, data: str) -> None:
-        if data.startswith("CDATA[") and not self._skip_depth:
-            self.parts.append(data[6:])
+# One token at a time, each match consuming all it scans, so stripping stays linear even on
+# hostile input (html.parser goes quadratic on thousands of unclosed "<a " tags).
+_TOKEN = re.compile(
+    r"<!--.*?(?:-->|\Z)"  # comment; an unclosed one runs to the end
+    r"|<!\[CDATA\[(?P<cdata>.*?)(?:\]\]>|\Z)"  # CDATA section: keep its text
+    r"|<(?P<close>/)?(?P<tag>[a-zA-Z][^\s/>]*)(?P<rest>[^>]*)(?:>|\Z)"  # start or end tag
+    r"|<[!?/][^>]*(?:>|\Z)"  # doctype, processing instruction, bogus comment
+    r"|(?P<text>(?:[^<]|<(?![a-zA-Z!?/]))+|<)",  # text, with any "<" that opens nothing
+    re.DOTALL,
+)
+_SKIP_END = {tag: re.compile(f"</{tag}", re.IGNORECASE) for tag in _SKIP_TAGS}
 
 
 def _strip_tags_once(value: str) -> str:
-    parser = _TextExtractor()
-    try:
-        parser.feed(value)
-        parser.close()
-    except Exception:  # HTMLParser is lenient, but never let odd markup escape as an error
-        log.debug("HTML parser gave up; falling back to a regex strip", exc_info=True)
-        return re.sub(r"<[^>]*>", " ", value)
-    return "".join(parser.parts)
+    """Text of an HTML fragment: tags dropped, script/style (and the like) with their content."""
+    parts: list[str] = []
+    pos, size = 0, len(value)
+    while pos < size:
+        match = _TOKEN.match(value, pos)
+        if match is None:  # cannot happen: the last alternative matches any character
+            break
+        pos = match.end()
+        if match.group("text") is not None:
+            parts.append(html.unescape(match.group("text")))
+        elif match.group("cdata") is not None:
+            parts.append(match.group("cdata"))
+        elif match.group("tag") is not None:
+            tag = match.group("tag").lower()
+            if tag in _BLOCK_TAGS:
+                parts.append(" ")
+            opens_skip = not match.group("close") and not match.group("rest").endswith("/")
+            if tag in _SKIP_TAGS and opens_skip:
+                found = _SKIP_END[tag].search(value, pos)
+                pos = size if found is None else found.start()
+    return "".join(parts)
 
 
 def html_to_text(value: str) -> str:

@@ -299,7 +299,10 @@ class Fetcher:
 
     def _local_path(self, url: str) -> str | None:
         """The filesystem path a file:// URL or plain path names, or None for http(s)."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:
+            raise FetchError(f"invalid URL: {url[:200]}") from exc
         scheme = parts.scheme.lower()
         if scheme in ("http", "https"):
             return None
@@ -312,7 +315,7 @@ class Fetcher:
         else:
             raise FetchError(f"unsupported URL scheme {scheme!r}")
         if not self.allow_local_files:
-            raise FetchError("local files are not allowed (allow_local_files is off)")
+            raise FetchError(f"not an http(s) URL: {url[:200]} (local files are not allowed here)")
         return path
 
     async def _fetch_file(self, url: str, path: str, last_modified: str | None) -> FetchResult:

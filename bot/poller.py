@@ -6,6 +6,7 @@ of ``poll_feed``, so one feed's trouble never stops another.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -84,8 +85,9 @@ async def poll_feed(feed: Feed, *, watchlist: Watchlist, db: Database, engine: E
                    **validators)
         return PollResult(feed.name, ok=True, unchanged=True)
 
-    parsed = parse_feed(body, feed_name=feed.name, url=result.final_url,
-                        content_type=result.content_type)
+    # parsing a large hostile body takes seconds: keep the event loop (and slash commands) free
+    parsed = await asyncio.to_thread(parse_feed, body, feed_name=feed.name, url=result.final_url,
+                                     content_type=result.content_type)
     if not parsed.is_feed:
         reason = parsed.bozo_reason or "the response is not an RSS, Atom or JSON feed"
         return _failed(feed, db, watchlist, state, reason, result.status, now, interval)

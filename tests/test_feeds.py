@@ -230,6 +230,22 @@ def test_html_to_text() -> None:
     assert "javascript:" not in html_to_text("javascript:alert(1)")
 
 
+def test_hostile_markup_is_stripped_in_linear_time() -> None:
+    hostile = ["<a " * 60000, "<!--" * 60000, "<" * 200000, "&lt;b " * 60000, "<?" * 100000]
+    started = time.monotonic()
+    for value in hostile:
+        assert "<script" not in html_to_text(value).lower()
+    body = rss(f"<item><title>t</title><description>{'&lt;a ' * 60000}</description></item>")
+    (item,) = parse(body).items
+    assert item.summary == ""
+    assert time.monotonic() - started < 5
+
+
+def test_unicode_around_skipped_tags() -> None:
+    assert html_to_text("İİİ<script>x</script>ok <SCRIPT>y</SCRIPT>fine") == "İİİok fine"
+    assert html_to_text("<svg/>kept <style>.a{}") == "kept"
+
+
 def test_fields_are_capped() -> None:
     body = rss(
         f"<item><title>{'word ' * 100}</title><description>{'x' * 5000}</description></item>"
@@ -258,6 +274,7 @@ def test_identity_stable_across_reorder_and_date_bumps() -> None:
     before = parse(rss((a + c).format(d="Mon, 06 Jan 2025 10:00:00 GMT"))).items
     after = parse(rss((c + a).format(d="Tue, 07 Jan 2025 12:00:00 GMT"))).items
     assert {i.title: i.identity for i in before} == {i.title: i.identity for i in after}
+    assert {i.title: i.url for i in before}["A"] is None  # a bare guid is not a link
     assert {i.identity for i in before} == {
         "id:guid-a",
         "url:https://e.example/b",

@@ -15,12 +15,15 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import servers
 from aiohttp import web
 from aiohttp.abc import AbstractResolver
 from servers import closed_port, routes_app, serve, static_app
 
 from bot.errors import FetchError
 from bot.fetch import DEFAULT_USER_AGENT, Fetcher, mtime_string
+
+serve_app = servers.serve_app  # the fixture, for tests below (a conftest may register it)
 
 MB = 1024 * 1024
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
@@ -280,14 +283,18 @@ async def test_user_agent() -> None:
     assert seen[0].startswith("treatybot/") and "(+https://github.com/treatybot)" in seen[0]
 
 
-async def test_fetcher_without_context_manager_creates_and_closes_session() -> None:
-    async with serve(static_app({"/feed": RSS})) as base:
-        fetcher = Fetcher()
-        try:
-            result = await fetcher.fetch(f"{base}/feed")
-        finally:
-            await fetcher.close()
-    assert result.body == RSS
+async def test_fetcher_without_context_manager_creates_and_closes_session(serve_app) -> None:
+    base = await serve_app(static_app({"/feed": RSS}))
+    other = await serve_app(static_app({"/feed": (b"{}", "application/feed+json")}))
+    fetcher = Fetcher()
+    try:
+        result = await fetcher.fetch(f"{base}/feed")
+        json_result = await fetcher.fetch(f"{other}/feed")
+    finally:
+        await fetcher.close()
+    assert result.body == RSS and result.content_type == "application/xml"
+    assert json_result.body == b"{}" and json_result.content_type == "application/feed+json"
+    assert base != other
 
 
 @pytest.fixture(scope="module")
@@ -323,6 +330,13 @@ async def test_unsupported_scheme_and_local_files_off_by_default(tmp_path: Path)
             await fetcher.fetch(str(path))
         with pytest.raises(FetchError, match="local files are not allowed"):
             await fetcher.fetch(path.as_uri())
+
+
+@pytest.mark.parametrize("url", ["http://", "https://[::1/feed", "http://127.0.0.1:99999/feed"])
+async def test_invalid_url(url: str) -> None:
+    async with Fetcher() as fetcher:
+        with pytest.raises(FetchError, match=r"^invalid URL: "):
+            await fetcher.fetch(url)
 
 
 async def test_local_files(tmp_path: Path) -> None:
