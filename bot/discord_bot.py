@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -42,6 +43,7 @@ from bot.errors import DeliveryError, OutputDisabled, TreatybotError
 from bot.models import Digest
 from bot.outputs import PermanentDeliveryError, mark
 from bot.render import COLOURS, render_discord
+from bot.timeline import render_timeline_png
 from bot.report import (
     feeds_report,
     feeds_text,
@@ -206,13 +208,16 @@ class TreatyTree(app_commands.CommandTree["TreatyBot"]):
 
 
 async def reply(interaction: discord.Interaction[Any], content: str | None = None, *,
-                embed: discord.Embed | None = None, ephemeral: bool = False) -> None:
+                embed: discord.Embed | None = None, ephemeral: bool = False,
+                file: discord.File | None = None) -> None:
     """Answer once: the initial response, or a followup when the interaction was answered."""
     kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS, "ephemeral": ephemeral}
     if content is not None:
         kwargs["content"] = fit(content, CONTENT_LIMIT)
     if embed is not None:
         kwargs["embed"] = embed
+    if file is not None:
+        kwargs["file"] = file
     try:
         if interaction.response.is_done():
             await interaction.followup.send(**kwargs)
@@ -248,8 +253,20 @@ class TreatyCommands(app_commands.Group):
 
     @app_commands.command(name="history", description="The status changes, oldest first")
     async def history(self, interaction: discord.Interaction[TreatyBot]) -> None:
-        text = history_text(history_report(self._db()))
-        await reply(interaction, embed=_embed("Status history", text, keep_end=True))
+        history = history_report(self._db())
+        text = history_text(history)
+        embed = _embed("Status history", text, keep_end=True)
+        if not history:
+            await reply(interaction, embed=embed)
+            return
+        # drawing the picture may take longer than Discord's 3 seconds: defer first
+        await interaction.response.defer(thinking=True)
+        png = await asyncio.to_thread(render_timeline_png, history, title="Treaty status")
+        file = None
+        if png is not None:
+            file = discord.File(io.BytesIO(png), filename="timeline.png")
+            embed.set_image(url="attachment://timeline.png")
+        await reply(interaction, embed=embed, file=file)
 
     @app_commands.command(name="sources", description="The latest relevant stories")
     async def sources(self, interaction: discord.Interaction[TreatyBot]) -> None:

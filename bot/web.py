@@ -160,8 +160,22 @@ def app_reader(app: Any) -> StoreReader:
     def last_cycle() -> str | None:
         return getattr(app, "last_cycle_at", None) or _last_check(app.db)
 
+    cache: dict[str, bytes | None] = {}
+
+    def timeline_png() -> bytes | None:
+        from .report import history_report
+        from .timeline import render_timeline_png
+
+        history = history_report(app.db)
+        key = json.dumps([(h["status"], h["since"], h["party"]) for h in history])
+        if key not in cache:
+            cache.clear()
+            cache[key] = render_timeline_png(history, title=app.watchlist.topic.name)
+        return cache[key]
+
     return StoreReader(app.db, lambda: app.watchlist.topic.name, feeds,
-                       scheduler_alive=scheduler_alive, last_cycle=last_cycle)
+                       scheduler_alive=scheduler_alive, last_cycle=last_cycle,
+                       timeline_png=timeline_png)
 
 
 # --------------------------------------------------------------------------------------

@@ -132,7 +132,17 @@ async def test_status_and_the_other_views_answer_from_state(
             "status", "history", "sources", "feeds", "check"
         }
         answers = {}
-        for sub in ("status", "history", "sources", "feeds"):
+        # history draws the timeline picture: it defers, then follows up with the image
+        iid = await fake.send_interaction("treaty", "history", require_synced=True)
+        callback = await fake.wait_for_callback(iid)
+        assert callback.time - fake.interactions[iid].dispatched_at < 3.0
+        assert callback.body["type"] == 5
+        followup = await fake.wait_for_webhook_call(iid, "followup", timeout=20)
+        assert followup.body["allowed_mentions"] == {"parse": []}
+        answers["history"] = embed_text(followup.body)
+        assert any(name == "timeline.png" and data.startswith(b"\x89PNG")
+                   for _, name, data in fake.uploaded_files)
+        for sub in ("status", "sources", "feeds"):
             iid = await fake.send_interaction("treaty", sub, require_synced=True)
             callback = await fake.wait_for_callback(iid)
             assert callback.time - fake.interactions[iid].dispatched_at < 3.0

@@ -1,0 +1,85 @@
+"""The container's command, run for real: `treatybot run --http HOST:PORT` serves the status
+page, health and metrics while the scheduler runs, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _dockerfile_command() -> list[str]:
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    entry = json.loads(re.search(r"^ENTRYPOINT (\[.*\])$", text, re.M).group(1))
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))
+    return entry + cmd
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_dockerfile_runs_the_bot_with_its_status_page():
+    command = _dockerfile_command()
+    assert command[:2] == ["treatybot", "run"] and "--http" in command
+    assert "USER treatybot" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
+
+
+def test_container_command_serves_health_status_metrics_and_page(tmp_path: Path):
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    (tmp_path / "watchlist.yaml").write_text("outputs:\n  - type: console\n", encoding="utf-8")
+    port = _free_port()
+    command = _dockerfile_command()
+    # the same command, bound to loopback instead of the container's 0.0.0.0
+    args = [a.replace("0.0.0.0:8080", f"127.0.0.1:{port}") for a in command[1:]]
+    proc = subprocess.Popen([sys.executable, "-m", "bot", *args, "--state", str(tmp_path / "st")],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status, _ = _get(f"http://127.0.0.1:{port}/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        assert status == 200, proc.stderr.read() if proc.poll() is not None else status
+        code, body = _get(f"http://127.0.0.1:{port}/status.json")
+        assert code == 200 and json.loads(body)["status"] == "delayed"
+        code, body = _get(f"http://127.0.0.1:{port}/metrics")
+        assert code == 200 and b'treatybot_status{status="delayed"} 1.0' in body
+        code, body = _get(f"http://127.0.0.1:{port}/")
+        assert code == 200 and b"delayed" in body.lower()
+        code, body = _get(f"http://127.0.0.1:{port}/timeline.png")
+        assert code == 200 and body.startswith(b"\x89PNG")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, proc.stderr.read()
