@@ -43,7 +43,6 @@ from bot.errors import DeliveryError, OutputDisabled, TreatybotError
 from bot.models import Digest
 from bot.outputs import PermanentDeliveryError, mark
 from bot.render import COLOURS, render_discord
-from bot.timeline import render_timeline_png
 from bot.report import (
     feeds_report,
     feeds_text,
@@ -54,6 +53,7 @@ from bot.report import (
     status_report,
     status_text,
 )
+from bot.timeline import render_timeline_png
 
 if TYPE_CHECKING:
     from bot.app import App
