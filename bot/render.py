@@ -277,7 +277,7 @@ def _footer_words(digest: Digest) -> str:
 
 def _evidence_head(item: dict[str, Any]) -> str:
     source = _one_line(strip_html(item.get("source"))) or "Unknown outlet"
-    published = _one_line(strip_html(item.get("published")))
+    published = _one_line(strip_html(item.get("published")))[:10]  # the date is enough
     return f"{source} · {published}" if published else source
 
 
