@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from .models import Evidence, Status
 
 LADDER = (Status.SIGNED, Status.RATIFIED, Status.IN_FORCE)
+# the only evidence that moves the lifecycle backwards once the treaty is signed
+ROLLBACK_RULES = frozenset({"withdrawal", "suspended_by_party"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,16 @@ def _reached(stage: Status, evidence: list[Evidence], settings: DecisionSettings
     return None
 
 
+def _withdrawal_after(since: str, evidence: list[Evidence],
+                      settings: DecisionSettings) -> str | None:
+    """The date a withdrawal/suspension after ``since`` became well supported, if it did."""
+    later = [e for e in evidence
+             if e.rule in ROLLBACK_RULES and e.published and _date(e) > since]
+    if not later:
+        return None
+    return _reached(Status.DELAYED, later, settings)
+
+
 def _ratified_party(evidence: list[Evidence], status: Status) -> str | None:
     if status is Status.IN_FORCE:
         return "both"
@@ -109,6 +121,18 @@ def decide(evidence: list[Evidence], settings: DecisionSettings | None = None) -
         since = _reached(stage, usable, settings)
         if since is None:
             continue
+        rollback = _withdrawal_after(since, usable, settings)
+        if rollback is not None:
+            # an explicit, well-supported withdrawal or suspension by a party after signature
+            backing = [e for e in usable if e.status.rank >= stage.rank]
+            return Decision(
+                status=Status.DELAYED,
+                since=rollback,
+                evidence=_strongest([e for e in usable if e.rule in ROLLBACK_RULES
+                                     and _date(e) >= rollback]),
+                conflicts=_strongest(backing) + [e for e in contested if _date(e) >= rollback],
+                sources=len(_stories(e for e in usable if e.rule in ROLLBACK_RULES)),
+            )
         backing = [e for e in usable if e.status.rank >= stage.rank]
         exact = [e for e in backing if e.status is stage] or backing
         party = _ratified_party(usable, stage)

@@ -70,3 +70,17 @@ def test_timeline_lists_each_change_once_in_order():
     assert steps == [("drafting", "2024-01-17"), ("delayed", "2024-04-03"),
                      ("signed", "2025-01-17"), ("ratified", "2025-04-08"),
                      ("in_force", "2025-10-02")]
+
+
+def test_only_an_explicit_withdrawal_after_signature_moves_the_status_back():
+    signed = [ev("signed", "2025-01-17", 1), ev("in_force", "2025-10-02", 2)]
+    old_suspension = ev("delayed", "2024-06-11", 3, 0.9)  # a pre-signature report, late
+    weak = Evidence(status=Status.DELAYED, quote="Iran may suspend the treaty", rule="withdrawal",
+                    confidence=0.6, published="2026-03-01", article_id=4)
+    assert decide(signed + [old_suspension, weak]).status is Status.IN_FORCE
+    strong = Evidence(status=Status.DELAYED, quote="Iran suspends the treaty with Russia",
+                      rule="suspended_by_party", confidence=0.9, published="2026-03-02",
+                      article_id=5)
+    decision = decide(signed + [old_suspension, weak, strong])
+    assert decision.status is Status.DELAYED and decision.since == "2026-03-02"
+    assert decision.conflicts  # the signature and entry into force are shown as the other side
