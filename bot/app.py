@@ -21,7 +21,7 @@ import aiohttp
 from .config import Feed, Watchlist, mask_url
 from .db import Database
 from .decide import DecisionSettings
-from .errors import StateLockedError
+from .errors import StateError, StateLockedError
 from .fetch import Fetcher
 from .outbox import DeliveryReport, Outbox
 from .outputs import ConsoleOutput, DiscordWebhookOutput, JsonlOutput, Output, SlackWebhookOutput
@@ -54,8 +54,11 @@ class StateLock:
         self._handle: IO[str] | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held while running
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held while running
+        except OSError as exc:
+            raise self._unusable(exc) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -63,14 +66,24 @@ class StateLock:
             holder = handle.read().strip() or "another process"
             handle.close()
             raise StateLockedError(
-                f"the state folder {self.path.parent} is in use by treatybot ({holder}); "
-                "stop it first, or pass --state to use another folder"
+                f"the state folder {self.path.parent} is in use by treatybot ({holder}, lock "
+                f"{self.path.name}); stop it first, or pass --state to use another folder"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}\n")
-        handle.flush()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}\n")
+            handle.flush()
+        except OSError as exc:
+            handle.close()
+            raise self._unusable(exc) from None
         self._handle = handle
+
+    def _unusable(self, exc: OSError) -> StateError:
+        return StateError(
+            f"cannot use the state folder {self.path.parent}: {exc.strerror or exc} "
+            f"({self.path.name}); check that it exists and is writable, or pass --state"
+        )
 
     def release(self) -> None:
         if self._handle is not None:

@@ -70,7 +70,7 @@ _TOKEN = re.compile(
     r"|<!\[CDATA\[(?P<cdata>.*?)(?:\]\]>|\Z)"  # CDATA section: keep its text
     r"|<(?P<close>/)?(?P<tag>[a-zA-Z][^\s/>]*)(?P<rest>[^>]*)(?:>|\Z)"  # start or end tag
     r"|<[!?/][^>]*(?:>|\Z)"  # doctype, processing instruction, bogus comment
-    r"|(?P<text>(?:[^<]|<(?![a-zA-Z!?/]))+|<)",  # text, with any "<" that opens nothing
+    r"|(?P<text>[^<]+|<)",  # text, or a "<" that opens nothing (one token each)
     re.DOTALL,
 )
 _SKIP_END = {tag: re.compile(f"</{tag}", re.IGNORECASE) for tag in _SKIP_TAGS}

@@ -1,0 +1,190 @@
+"""Secrets never reach a terminal or a log: webhook tokens (Discord, Slack), DISCORD_TOKEN and
+SLACK_SIGNING_SECRET, through every command at -vv, deliveries that fail every way (401, 404,
+500 echoing the URL, time-outs, refused connections, a refused bot token) and broken
+watchlists (unset variable, bad URL, a YAML error on the very line of a pasted URL)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from fakediscord import CHANNEL_ID, FakeDiscord
+from hostile import BotRun, run_bot
+from servers import closed_port
+from webhook_standin import WebhookStandin
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Fakes, obviously: each one unique so a leak says which.
+HOOK_TOKENS = {
+    "ok": "AbCdEfOkWebhookToken0123456789-zyxwvutsrqponm",
+    "401": "AbCdEf401WebhookToken0123456789-zyxwvutsrqpo",
+    "404": "AbCdEf404WebhookToken0123456789-zyxwvutsrqpo",
+    "500": "AbCdEf500WebhookToken0123456789-zyxwvutsrqpo",
+    "slow": "AbCdEfSlowWebhookToken0123456789-zyxwvutsrqp",
+    "refused": "AbCdEfRefusedWebhookToken0123456789-zyxwvut",
+    "badenv": "AbCdEfBadEnvWebhookToken0123456789-zyxwvuts",
+    "pasted": "AbCdEfPastedWebhookToken0123456789-zyxwvuts",
+}
+SLACK_TOKENS = {"ok": "SlackOkSecretPath0123456789ab", "404": "Slack404SecretPath0123456789a",
+                "500": "Slack500SecretPath0123456789a"}
+DISCORD_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.FakeBotToken.s3cr3t-0123456789abcdefghij"
+SLACK_SIGNING_SECRET = "fakeSlackSigningSecret0123456789abcdef"
+SECRETS = [*HOOK_TOKENS.values(), *SLACK_TOKENS.values(), DISCORD_TOKEN, SLACK_SIGNING_SECRET]
+
+# Test hooks in the bot's process: quick retries, a 1 s webhook time-out, a 3 s retry window.
+FAST_RETRIES = """
+import bot.app, bot.outbox, bot.outputs.webhooks
+bot.outbox.BASE_RETRY = 0.2
+bot.outputs.webhooks.WebhookOutput.__init__.__kwdefaults__["timeout"] = 1.0
+bot.app.App.run_once.__kwdefaults__["retry_window"] = 3.0
+"""
+
+
+def leaks(text: str) -> list[str]:
+    found = [s for s in SECRETS if s in text]
+    # a token cut short still identifies the webhook: no 16-character piece of one either
+    found += [s for s in SECRETS if s not in found
+              and any(s[i:i + 16] in text for i in range(0, len(s) - 15, 4))]
+    return found
+
+
+def folder_with(tmp_path: Path, name: str, outputs: str, *, extra: str = "") -> Path:
+    folder = tmp_path / name
+    shutil.copytree(ROOT / "seeds", folder / "seeds")
+    (folder / "watchlist.yaml").write_text(f"allow_local: true\nfeeds: []\n{extra}{outputs}",
+                                           encoding="utf-8")
+    return folder
+
+
+def hook_output(name: str, variable: str, kind: str = "discord_webhook") -> str:
+    return f"  - name: {name}\n    type: {kind}\n    url: ${{{variable}}}\n"
+
+
+async def cli(folder: Path, env: dict[str, str], *args: str, prelude: str = "") -> BotRun:
+    return await asyncio.to_thread(run_bot, list(args), cwd=folder, env=env, timeout=120,
+                                   prelude=prelude)
+
+
+@pytest.mark.slow
+async def test_no_command_prints_a_token_even_when_deliveries_fail(tmp_path: Path) -> None:
+    hooks = {kind: WebhookStandin() for kind in ("ok", "401", "404", "500", "slow")}
+    hooks["401"].fail(401, times=1000)
+    hooks["404"].fail(404, times=1000)
+    echo = "upstream said: POST {url} failed; token {token}"
+    hooks["500"].fail(500, times=1000, body=echo.format(
+        url=f"/api/webhooks/500/{HOOK_TOKENS['500']}", token=HOOK_TOKENS["500"]),
+        service="discord")
+    hooks["500"].fail(500, times=1000, body=echo.format(
+        url=f"/services/T5/B5/{SLACK_TOKENS['500']}", token=SLACK_TOKENS["500"]), service="slack")
+    hooks["slow"].stall(30, times=1000)
+    for hook in hooks.values():
+        await hook.start()
+    try:
+        async with FakeDiscord.start() as fake:
+            env = {**os.environ, "DISCORD_TOKEN": DISCORD_TOKEN,
+                   "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+                   "DISCORD_API_BASE": fake.api_base, "DISCORD_GATEWAY_URL": fake.gateway_url,
+                   "REFUSED_HOOK": f"http://127.0.0.1:{closed_port()}/api/webhooks/9/"
+                                   f"{HOOK_TOKENS['refused']}"}
+            for kind, hook in hooks.items():
+                env[f"HOOK_{kind.upper()}"] = hook.discord_url("123456", HOOK_TOKENS[kind])
+            for kind in ("ok", "404", "500"):
+                env[f"SLACK_{kind}"] = hooks[kind].slack_url(f"T{kind}", f"B{kind}",
+                                                             SLACK_TOKENS[kind])
+            outputs = ("outputs:\n  - type: jsonl\n    path: digests.jsonl\n"
+                       f"  - type: discord\n    channel_id: {CHANNEL_ID}\n"
+                       + "".join(hook_output(f"discord-{k}", f"HOOK_{k.upper()}") for k in hooks)
+                       + hook_output("discord-refused", "REFUSED_HOOK")
+                       + "".join(hook_output(f"slack-{k}", f"SLACK_{k}", "slack_webhook")
+                                 for k in ("ok", "404", "500")))
+            folder = folder_with(tmp_path, "team", outputs)
+            runs: list[tuple[str, BotRun]] = []
+            for attempt in range(2):  # the second run retries what is pending
+                run = await cli(folder, env, "run", "--once", "-vv", prelude=FAST_RETRIES)
+                assert run.returncode == 0, run.stderr[-3000:]
+                runs.append((f"run --once -vv #{attempt + 1}", run))
+            for args in (["feeds"], ["feeds", "--json"], ["validate"], ["status"],
+                         ["status", "--json"], ["history", "--json"], ["sources", "--json"]):
+                run = await cli(folder, env, *args, "-vv")
+                assert run.returncode == 0, (args, run.stderr[-2000:])
+                runs.append((" ".join(args), run))
+            assert fake.channel_messages  # the bot token was used, and worked
+    finally:
+        for hook in hooks.values():
+            await hook.stop()
+    first = runs[0][1].stderr
+    assert "refused us for good (HTTP 401" in first and "(HTTP 404" in first
+    assert "server error (HTTP 500" in first and "gave no answer within 1 s" in first
+    assert "could not reach" in first
+    assert hooks["ok"].delivered and hooks["401"].received and hooks["slow"].received
+    problems = {name: leaks(run.stdout + run.stderr) for name, run in runs}
+    state = (folder / "state" / "treatybot.sqlite3").read_bytes().decode("utf-8", "replace")
+    problems["digests.jsonl"] = leaks((folder / "digests.jsonl").read_text(encoding="utf-8"))
+    problems["state database"] = leaks(state)
+    assert not any(problems.values()), {k: v for k, v in problems.items() if v}
+    assert "http://127.0.0.1:" in first and "/…" in first  # masked forms are what is shown
+
+
+@pytest.mark.slow
+async def test_a_refused_bot_token_is_not_printed(tmp_path: Path) -> None:
+    async with FakeDiscord.start(token="the-right-token") as fake:
+        env = {**os.environ, "DISCORD_TOKEN": DISCORD_TOKEN,
+               "DISCORD_API_BASE": fake.api_base, "DISCORD_GATEWAY_URL": fake.gateway_url}
+        folder = folder_with(tmp_path, "refused", "outputs:\n  - type: jsonl\n    path: d.jsonl\n"
+                             f"  - type: discord\n    channel_id: {CHANNEL_ID}\n")
+        run = await cli(folder, env, "run", "--once", "-vv")
+        feeds = await cli(folder, env, "feeds", "-vv")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert fake.channel_messages == []
+    assert "DISABLED" in feeds.stdout
+    assert not leaks(run.stdout + run.stderr + feeds.stdout + feeds.stderr)
+
+
+BROKEN = {
+    "unset variable": hook_output("hook", "NOT_SET_ANYWHERE"),
+    "bad scheme from the environment": hook_output("hook", "BAD_HOOK"),
+    "scheme typo in a pasted URL": (
+        "  - type: discord_webhook\n"
+        f"    url: htps://127.0.0.1:9/api/webhooks/1/{HOOK_TOKENS['pasted']}\n"),
+    "YAML error on the line of a pasted URL": (
+        "  - type: discord_webhook\n"
+        f"    url: https://127.0.0.1:9/api/webhooks/1/{HOOK_TOKENS['pasted']}: [\n"),
+    "tab before a pasted URL": (
+        "  - type: discord_webhook\n"
+        f"\turl: https://127.0.0.1:9/api/webhooks/1/{HOOK_TOKENS['pasted']}\n"),
+    "misspelt key next to a pasted URL": (
+        "  - type: discord_webhook\n"
+        f"    urll: https://127.0.0.1:9/api/webhooks/1/{HOOK_TOKENS['pasted']}\n"),
+    "URL given as a list": (
+        "  - type: slack_webhook\n"
+        f"    url: [https://127.0.0.1:9/services/T/B/{SLACK_TOKENS['ok']}]\n"),
+    "URL with a space": (
+        "  - type: discord_webhook\n"
+        f"    url: https://127.0.0.1:9/api/webhooks/1/{HOOK_TOKENS['pasted']} extra\n"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(BROKEN))
+async def test_a_broken_watchlist_names_the_problem_not_the_secret(case: str,
+                                                                   tmp_path: Path) -> None:
+    env = {**os.environ, "DISCORD_TOKEN": DISCORD_TOKEN,
+           "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+           "BAD_HOOK": f"ftp://127.0.0.1/api/webhooks/1/{HOOK_TOKENS['badenv']}"}
+    env.pop("NOT_SET_ANYWHERE", None)
+    folder = folder_with(tmp_path, "broken", "outputs:\n" + BROKEN[case])
+    runs = {args: await cli(folder, env, *args.split(), prelude=FAST_RETRIES)
+            for args in ("validate", "run --once -vv", "feeds", "status")}
+    validate = runs["validate"]
+    print(case, "->", (validate.stderr or validate.stdout).strip()[:300])
+    if case != "URL with a space":  # a URL with a space in it is a valid string: see below
+        assert validate.returncode == 1 and validate.stderr.strip()
+        assert runs["run --once -vv"].returncode != 0
+    for args, run in runs.items():
+        assert "Traceback" not in run.stderr, (args, run.stderr[-2000:])
+        assert not leaks(run.stdout + run.stderr), (args, leaks(run.stdout + run.stderr),
+                                                     (run.stdout + run.stderr)[-1500:])
