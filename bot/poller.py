@@ -1,7 +1,8 @@
 """Poll one feed: fetch (conditionally), parse, ingest what is new, and keep the feed's health.
 
 A failure is recorded in plain words with an exponential, capped backoff; it never raises out
-of ``poll_feed``, so one feed's trouble never stops another.
+of ``poll_feed``, so one feed's trouble never stops another. Only a state database that cannot
+be written (StateError, e.g. a full disk) stops the poll: losing what was read is worse.
 """
 
 from __future__ import annotations
@@ -9,19 +10,28 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass, field
+import sqlite3
+import weakref
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from .config import Feed, Watchlist
 from .db import Database
 from .digest import feed_health_digest
-from .errors import FetchError
+from .errors import FetchError, StateError
 from .feeds import parse_feed
 from .fetch import Fetcher
+from .models import FeedItem
 from .pipeline import Engine
 
 log = logging.getLogger(__name__)
+
+# No headline is longer. A longer title is junk (a whole article, or an attack: a 1 MB title),
+# and it would cost the sentence classifier seconds and fill every digest that quotes it.
+MAX_TITLE_CHARS = 1000
 
 
 def _iso(moment: datetime) -> str:
@@ -64,9 +74,11 @@ async def poll_feed(feed: Feed, *, watchlist: Watchlist, db: Database, engine: E
 
     db.update_feed(feed.name, feed.url, last_attempt=_iso(now))
     try:
-        result = await fetcher.fetch(
-            feed.url, etag=state.get("etag") or None, last_modified=state.get("last_modified") or None
-        )
+        async with _host_slot(fetcher, feed.url):  # the time-out starts once a request can go
+            result = await fetcher.fetch(
+                feed.url, etag=state.get("etag") or None,
+                last_modified=state.get("last_modified") or None,
+            )
     except FetchError as exc:
         return _failed(feed, db, watchlist, state, str(exc), exc.http_status, now, interval)
     except Exception as exc:  # noqa: BLE001 - a feed must never take the bot down
@@ -89,14 +101,26 @@ async def poll_feed(feed: Feed, *, watchlist: Watchlist, db: Database, engine: E
     parsed = await asyncio.to_thread(parse_feed, body, feed_name=feed.name, url=result.final_url,
                                      content_type=result.content_type)
     if not parsed.is_feed:
-        reason = parsed.bozo_reason or "the response is not an RSS, Atom or JSON feed"
+        # without a reason the format was recognised, but it held neither a title nor an item
+        reason = parsed.bozo_reason or "an empty feed: no title and no items"
         return _failed(feed, db, watchlist, state, reason, result.status, now, interval)
 
     outcome = PollResult(feed.name, ok=True)
     for item in parsed.items:
         if db.is_seen(feed.name, item.identity):
             continue
-        ingested = engine.ingest_item(item)
+        item = _bounded(item)
+        # analysis is CPU work on the event loop: let the other feeds' I/O and timers run
+        # between items, or their fetches "time out" while this feed is being read
+        await asyncio.sleep(0)
+        try:
+            ingested = engine.ingest_item(item)
+        except (StateError, sqlite3.Error):
+            raise  # the state cannot be written: stop, rather than lose what was read
+        except Exception:  # noqa: BLE001 - one odd item must not cost the feed or the cycle
+            log.exception("feed %s: could not analyse item %s; skipped", feed.name,
+                          item.identity[:200])
+            continue
         outcome.new_items += 1
         if ingested.relevant:
             outcome.relevant_items += 1
@@ -111,6 +135,33 @@ async def poll_feed(feed: Feed, *, watchlist: Watchlist, db: Database, engine: E
                body_hash=body_hash, items_seen=(state.get("items_seen") or 0) + outcome.new_items,
                **validators)
     return outcome
+
+
+# A fetcher opens at most ``per_host`` connections to a host; the other feeds of that host wait
+# for one. Waiting here, not inside ``fetch``, keeps that wait out of each feed's time-out: else
+# the feeds queued behind a slow host "time out" without ever having been asked for.
+_HOST_SLOTS: weakref.WeakKeyDictionary[Any, dict[str, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _host_slot(fetcher: Any, url: str) -> AbstractAsyncContextManager[Any]:
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+        slots = _HOST_SLOTS.setdefault(fetcher, {})
+    except (ValueError, TypeError):  # a bad URL (the fetcher says so in words), an odd fetcher
+        return nullcontext()
+    if not host:  # a local file
+        return nullcontext()
+    if host not in slots:
+        slots[host] = asyncio.Semaphore(max(1, int(getattr(fetcher, "per_host", 1) or 1)))
+    return slots[host]
+
+
+def _bounded(item: FeedItem) -> FeedItem:
+    if len(item.title) <= MAX_TITLE_CHARS:
+        return item
+    return replace(item, title=item.title[: MAX_TITLE_CHARS - 1].rstrip() + "…")
 
 
 def _succeeded(feed: Feed, db: Database, watchlist: Watchlist, state: dict[str, Any],
