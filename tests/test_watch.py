@@ -117,7 +117,7 @@ async def test_same_story_through_two_feeds_is_one_story_with_both_sources(site,
     copies = [a for a in feed_articles if a["duplicate_of"] is not None]
     assert len(originals) == 1 and len(copies) == 1
     assert copies[0]["duplicate_of"] == originals[0]["id"]  # whichever feed answered first
-    assert {a["source"] for a in feed_articles} == {"TASS", "AP News"}
+    assert {a["source"] for a in feed_articles} == {"Test feed", "AP News"}  # feed title, suffix
     aggregated = next(a for a in feed_articles if a["source"] == "AP News")
     assert aggregated["url"] == "https://news.example/redirect?x=1"  # tracking and fragment gone
     assert sum(len(p.new_stories) for p in report.polls) == 1  # counted once as a new story
