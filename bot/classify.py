@@ -20,8 +20,7 @@ import re
 from dataclasses import dataclass
 
 from .models import Status
-from .relevance import TopicMatcher
-from .text import fold
+from .relevance import TopicMatcher, fold, memoize
 
 # --- vocabulary --------------------------------------------------------------------------
 _ANAPHORA = re.compile(
@@ -182,8 +181,10 @@ class Finding:
         )
 
 
-def _segments(sentence: str) -> list[tuple[int, int]]:
-    """Character spans of the comma/conjunction-delimited parts of a sentence."""
+@memoize
+def _segments(sentence: str) -> tuple[tuple[int, int], ...]:
+    """Character spans of the comma/conjunction-delimited parts of a sentence (remembered: each
+    rule that fires asks again)."""
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SEGMENT_SPLIT.finditer(sentence):
@@ -192,7 +193,7 @@ def _segments(sentence: str) -> list[tuple[int, int]]:
         start = match.end()
     if start < len(sentence):
         spans.append((start, len(sentence)))
-    return spans or [(0, len(sentence))]
+    return tuple(spans) or ((0, len(sentence)),)
 
 
 class SentenceClassifier:

@@ -7,6 +7,7 @@ slash commands) from waiting on the writer.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -118,7 +119,19 @@ MIGRATIONS: list[str] = [
         disabled_at TEXT
     );
     """,
+    # 3: the relevant originals by date: what the near-duplicate search and the counts read
+    """
+    CREATE INDEX articles_originals ON articles(published, relevant, duplicate_of)
+        WHERE relevant = 1 AND duplicate_of IS NULL;
+    """,
 ]
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no event loop running in this thread
+        return None
 
 
 def utcnow() -> str:
@@ -174,6 +187,10 @@ class Database:
         except (OSError, sqlite3.Error) as exc:
             raise StateError(f"cannot open the state database {path}: {exc}") from exc
         self._conn.row_factory = sqlite3.Row
+        self._batch_depth = 0
+        self._batch_owner: asyncio.Task[Any] | None = None
+        # writes undone so far: an id read before a rollback may name another article after it
+        self.rollbacks = 0
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -192,21 +209,81 @@ class Database:
     # -- plumbing -------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; inside ``batch()`` a savepoint committed with the batch."""
+        if self._batch_depth:
+            self._check_batch_owner()
+            yield from self._savepoint()
+            return
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise StateError(f"cannot write the state database {self.path}: {exc}") from exc
         try:
             yield self._conn
+        except sqlite3.OperationalError as exc:  # disk full, read-only, I/O error
+            self._rollback()
+            raise StateError(f"cannot write the state database {self.path}: {exc}") from exc
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise StateError(f"cannot write the state database {self.path}: {exc}") from exc
+
+    def _rollback(self) -> None:
+        """Roll back what is left: SQLite may already have done it (SQLITE_FULL does)."""
+        self.rollbacks += 1
+        if self._conn.in_transaction:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                log.warning("could not roll back a failed write to %s", self.path)
+
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("SAVEPOINT write")
+        try:
+            yield self._conn
+        except BaseException:
+            self.rollbacks += 1
+            if self._conn.in_transaction:  # SQLITE_FULL may have rolled back everything already
+                self._conn.execute("ROLLBACK TO write")
+                self._conn.execute("RELEASE write")
+            raise
+        self._conn.execute("RELEASE write")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many writes in one transaction: committed together when the block ends, or none of
+        them if it raises. Each write method called inside keeps its own all-or-nothing (a
+        savepoint), and reads on this connection see the writes at once. A commit costs far
+        more than the rows it writes: one per batch of articles instead of one per article.
+
+        The block must not await: another task writing meanwhile would join the batch (and
+        share its fate). That is refused: such a write raises StateError. Nested batches of
+        the same task join the outer one.
+        """
+        if self._batch_depth:
+            self._check_batch_owner()
+            self._batch_depth += 1
+            try:
+                yield
+            finally:
+                self._batch_depth -= 1
+            return
+        with self.transaction():
+            self._batch_depth, self._batch_owner = 1, _current_task()
+            try:
+                yield
+            finally:
+                self._batch_depth, self._batch_owner = 0, None
+
+    def _check_batch_owner(self) -> None:
+        if _current_task() is not self._batch_owner:
+            raise StateError("a write from another task while a batch of writes is open "
+                             "(a batch must not await)")
 
     @property
     def schema_version(self) -> int:
@@ -263,29 +340,31 @@ class Database:
         seen: tuple[str, str] | None = None,
     ) -> int:
         """Store an article with its evidence (and mark its feed item seen) in one transaction."""
+        now = utcnow()
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO articles(key, kind, feed, title, url, path, source, published, "
                 "date_note, added_at, body, relevant, status, duplicate_of, fingerprint) "
                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (key, kind, feed, title, url, path, source, published, date_note, utcnow(), body,
+                (key, kind, feed, title, url, path, source, published, date_note, now, body,
                  int(relevant), status, duplicate_of, fingerprint),
             )
             article_id = int(cursor.lastrowid or 0)
-            conn.executemany(
-                "INSERT INTO evidence(article_id, status, quote, rule, confidence, party, "
-                "retrospective, contested) VALUES(?,?,?,?,?,?,?,?)",
-                [
-                    (article_id, e.status.value, e.quote, e.rule, e.confidence, e.party,
-                     int(e.retrospective), int(e.contested))
-                    for e in evidence
-                ],
-            )
+            if evidence:
+                conn.executemany(
+                    "INSERT INTO evidence(article_id, status, quote, rule, confidence, party, "
+                    "retrospective, contested) VALUES(?,?,?,?,?,?,?,?)",
+                    [
+                        (article_id, e.status.value, e.quote, e.rule, e.confidence, e.party,
+                         int(e.retrospective), int(e.contested))
+                        for e in evidence
+                    ],
+                )
             if seen is not None:
                 conn.execute(
                     "INSERT OR IGNORE INTO seen_items(feed, identity, article_id, first_seen) "
                     "VALUES(?,?,?,?)",
-                    (seen[0], seen[1], article_id, utcnow()),
+                    (seen[0], seen[1], article_id, now),
                 )
         return article_id
 
@@ -316,45 +395,112 @@ class Database:
     def dedup_candidates(self, published: str | None, window_days: int = 4,
                          limit: int = 200) -> list[ArticleRow]:
         """Relevant originals near a date: the only ones a new article is compared with."""
+        ids = self.dedup_candidate_ids(published, window_days, limit)
+        if not ids:
+            return []
+        rows = {r["id"]: r for r in self._conn.execute(
+            f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE id IN "
+            f"({','.join('?' * len(ids))})", ids)}
+        return [self._article(rows[i]) for i in ids]
+
+    def dedup_candidate_ids(self, published: str | None, window_days: int = 4,
+                            limit: int = 200) -> list[int]:
+        """Ids of ``dedup_candidates``, newest first: the undated relevant originals and those
+        dated within ``window_days`` of ``published`` (without a date: the newest ones).
+
+        Read from the ``articles_originals`` index: the cost follows the articles in the window,
+        not the size of the store. The text range (a day wider on each side, for dates with a
+        UTC offset) finds them in the index; ``date()`` keeps the exact window.
+        """
         if published is None:
-            sql = (f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE relevant = 1 "
-                   "AND duplicate_of IS NULL ORDER BY id DESC LIMIT ?")
-            rows = self._conn.execute(sql, (limit,))
-        else:
-            sql = (f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE relevant = 1 "
-                   "AND duplicate_of IS NULL AND (published IS NULL OR "
-                   "(date(published) BETWEEN date(?, ?) AND date(?, ?))) ORDER BY id DESC LIMIT ?")
             rows = self._conn.execute(
-                sql, (published, f"-{window_days} days", published, f"+{window_days} days", limit)
+                "SELECT id FROM articles INDEXED BY articles_originals "
+                "WHERE relevant = 1 AND duplicate_of IS NULL ORDER BY id DESC LIMIT ?", (limit,)
             )
-        return [self._article(r) for r in rows]
+            return [r[0] for r in rows]
+        rows = self._conn.execute(
+            "SELECT id FROM articles INDEXED BY articles_originals "
+            "WHERE relevant = 1 AND duplicate_of IS NULL AND published IS NULL "
+            "UNION ALL "
+            "SELECT id FROM articles INDEXED BY articles_originals "
+            "WHERE relevant = 1 AND duplicate_of IS NULL "
+            "AND published >= date(:p, :wide_before) AND published < date(:p, :wide_after) "
+            "AND date(published) BETWEEN date(:p, :before) AND date(:p, :after) "
+            "ORDER BY id DESC LIMIT :limit",
+            {"p": published, "before": f"-{window_days} days", "after": f"+{window_days} days",
+             "wide_before": f"-{window_days + 1} days",
+             "wide_after": f"+{window_days + 2} days", "limit": limit},
+        )
+        return [r[0] for r in rows]
+
+    def fingerprints(self, ids: list[int]) -> dict[int, str]:
+        """The stored near-duplicate fingerprints of these articles, by id."""
+        found: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._conn.execute(
+                f"SELECT id, fingerprint FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((r[0], r[1]) for r in rows)
+        return found
+
+    def last_ids(self) -> tuple[int, int, int]:
+        """(the newest article's id, the newest status row's id, rollbacks so far), 0 when
+        there is none: what changes whenever something the status is decided from changes
+        (rows are only ever added)."""
+        row = self._conn.execute(
+            "SELECT (SELECT MAX(id) FROM articles), (SELECT MAX(id) FROM status_history)"
+        ).fetchone()
+        return (row[0] or 0, row[1] or 0, self.rollbacks)
 
     def counts(self) -> dict[str, int]:
-        row = self._conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(relevant), 0), "
-            "COALESCE(SUM(CASE WHEN relevant = 1 AND duplicate_of IS NULL THEN 1 ELSE 0 END), 0) "
-            "FROM articles"
-        ).fetchone()
-        return {"articles": row[0], "relevant": row[1], "independent": row[2]}
+        """Articles read, relevant, and relevant originals (independent stories).
+
+        Each count is read from an index, never from the table: cheap at any size.
+        """
+        articles = self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        relevant = self._conn.execute(
+            "SELECT COUNT(*) FROM articles WHERE relevant = 1"
+        ).fetchone()[0]
+        independent = self._conn.execute(
+            "SELECT COUNT(*) FROM articles INDEXED BY articles_originals "
+            "WHERE relevant = 1 AND duplicate_of IS NULL"
+        ).fetchone()[0]
+        return {"articles": articles, "relevant": relevant, "independent": independent}
 
     def evidence(self) -> list[Evidence]:
         """Every piece of evidence from relevant articles, with its article's facts."""
+        return [e for _, e in self.evidence_since(0)]
+
+    def evidence_since(self, after_id: int) -> list[tuple[tuple[bool, str, int], Evidence]]:
+        """The evidence of ``evidence()`` whose row id is above ``after_id``, in the same order,
+        each with its sort key (undated last, then by date, then by row id): what an
+        up-to-date list needs merged in (evidence rows are only ever added)."""
         rows = self._conn.execute(
             "SELECT e.*, a.title, a.url, a.path, a.source, a.published, "
             "COALESCE(a.duplicate_of, a.id) AS story "
-            "FROM evidence e JOIN articles a ON a.id = e.article_id WHERE a.relevant = 1 "
-            "ORDER BY a.published IS NULL, a.published, e.id"
+            "FROM evidence e JOIN articles a ON a.id = e.article_id "
+            "WHERE a.relevant = 1 AND e.id > ? "
+            "ORDER BY a.published IS NULL, a.published, e.id",
+            (after_id,),
         )
         return [
-            Evidence(
-                status=Status(r["status"]), quote=r["quote"], rule=r["rule"],
-                confidence=r["confidence"], title=r["title"], url=r["url"] or r["path"],
-                source=r["source"], published=r["published"], article_id=r["story"],
-                party=r["party"], retrospective=bool(r["retrospective"]),
-                contested=bool(r["contested"]),
+            (
+                (r["published"] is None, r["published"] or "", r["id"]),
+                Evidence(
+                    status=Status(r["status"]), quote=r["quote"], rule=r["rule"],
+                    confidence=r["confidence"], title=r["title"], url=r["url"] or r["path"],
+                    source=r["source"], published=r["published"], article_id=r["story"],
+                    party=r["party"], retrospective=bool(r["retrospective"]),
+                    contested=bool(r["contested"]),
+                ),
             )
             for r in rows
         ]
+
+    def last_evidence_id(self) -> int:
+        return self._conn.execute("SELECT MAX(id) FROM evidence").fetchone()[0] or 0
 
     # -- status history --------------------------------------------------------------
     def add_status(self, status: str, previous: str | None, since: str | None,

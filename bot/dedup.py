@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from .text import split_sentences, words
+from .relevance import fold, sentences_of
+from .text import _WORD_RE
 
 _STOP = frozenset(
     "the a an and or of to in on for with by at from that this is was were be been are as it its "
@@ -27,7 +28,8 @@ LEAD_THRESHOLD = 70.0
 
 
 def _content(text: str) -> str:
-    return " ".join(w for w in words(text) if w not in _STOP and len(w) > 2)
+    """The content words of ``text`` (``bot.text.words`` less stop words and short words)."""
+    return " ".join(w for w in _WORD_RE.findall(fold(text)) if w not in _STOP and len(w) > 2)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Fingerprint:
 
 
 def fingerprint(title: str, paragraphs: list[str]) -> Fingerprint:
-    sentences = [_content(s) for p in paragraphs for s in split_sentences(p)]
+    sentences = [_content(s) for p in paragraphs for s in sentences_of(p)]
     sentences = [s for s in sentences if s]
     content_title = _content(title)
     lead = sentences[0] if sentences else ""
@@ -79,6 +81,34 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
     containment = shared / max(1, min(len(a.vocabulary), len(b.vocabulary)))
     alignment = min(_alignment(a.sentences, b.sentences), _alignment(b.sentences, a.sentences))
     return max(containment * 100 / CONTAINMENT_THRESHOLD * ALIGNMENT_THRESHOLD / 100, alignment)
+
+
+def _scores(query: str, choices: list[str]) -> list[float]:
+    """fuzz.token_set_ratio(query, choice) for every choice, in one call into rapidfuzz."""
+    scores = [0.0] * len(choices)
+    for _, score, index in process.extract(query, choices, scorer=fuzz.token_set_ratio,
+                                           limit=None):
+        scores[index] = score
+    return scores
+
+
+def find_near_duplicate(a: Fingerprint, candidates: list[tuple[int, Fingerprint]]) -> int | None:
+    """The key of the first candidate ``a`` is a near-duplicate of (``is_near_duplicate``), or
+    None. The same answer as asking each candidate in turn; the title and lead scores of all
+    candidates are computed at once."""
+    if not candidates:
+        return None
+    titles = _scores(a.title, [b.title for _, b in candidates])
+    leads = _scores(a.lead, [b.lead for _, b in candidates]) if a.lead else None
+    for index, (key, b) in enumerate(candidates):
+        if a.is_short or b.is_short:
+            title = titles[index]
+            lead = leads[index] if leads is not None and b.lead else 0.0
+            if title >= TITLE_THRESHOLD or (lead >= LEAD_THRESHOLD and title >= 60):
+                return key
+        elif similarity(a, b) >= ALIGNMENT_THRESHOLD:
+            return key
+    return None
 
 
 def is_near_duplicate(a: Fingerprint, b: Fingerprint) -> bool:

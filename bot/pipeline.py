@@ -6,22 +6,23 @@ clean → relevance → dedup → classify → store → decide status → diges
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .classify import Finding, SentenceClassifier
 from .db import Database
 from .decide import Decision, DecisionSettings, decide, timeline
-from .dedup import Fingerprint, fingerprint, is_near_duplicate
+from .dedup import Fingerprint, find_near_duplicate, fingerprint
 from .digest import baseline_digest, status_change_digest
 from .models import Digest, Evidence, FeedItem
-from .relevance import TopicMatcher
+from .relevance import TopicMatcher, sentences_of
 from .seeds import load_seeds
-from .text import split_sentences
 from .topic import Topic
 
 log = logging.getLogger(__name__)
 
 BASELINE_KEY = "baseline"
+MAX_SENTENCE_CHARS = 1000  # no real sentence is longer; a longer one is junk or an attack
 
 
 @dataclass
@@ -53,7 +54,10 @@ class Analyzer:
         if not relevance.relevant:
             return Analysis(False, relevance.reason, [], print_)
         findings: list[tuple[str, Finding]] = []
-        sentences = [(title, True)] + [(s, False) for p in paragraphs for s in split_sentences(p)]
+        # the classifier's cost grows with the square of a sentence's length: cap it
+        sentences = [(title[:MAX_SENTENCE_CHARS], True)] + [
+            (s[:MAX_SENTENCE_CHARS], False) for p in paragraphs for s in sentences_of(p)
+        ]
         seen: set[str] = set()
         for sentence, is_headline in sentences:
             if sentence in seen:
@@ -81,6 +85,9 @@ class SeedReport:
     notes: list[str] = field(default_factory=list)
 
 
+PRINT_CACHE_SIZE = 4096  # parsed fingerprints of stored originals kept for the dedup search
+
+
 class Engine:
     """Ties the analyzer to the state database and decides the status."""
 
@@ -91,13 +98,42 @@ class Engine:
         self.settings = settings
         self.outputs = outputs
         self.analyzer = Analyzer(topic)
+        # stored fingerprints never change: each is read and parsed once (least recently used
+        # ones dropped first)
+        self._prints: OrderedDict[int, Fingerprint] = OrderedDict()
+        self._prints_rollbacks = db.rollbacks
+        # what the last update_status found nothing to do on (Database.last_ids)
+        self._settled: tuple[int, int, int] | None = None
+        # every piece of evidence, in Database.evidence() order; only new rows are read
+        self._evidence: list[tuple[tuple[bool, str, int], Evidence]] = []
+        self._evidence_upto = 0
+        self._evidence_rollbacks = db.rollbacks
 
     # -- ingest ------------------------------------------------------------------------
+    def _stored_prints(self, ids: list[int]) -> list[tuple[int, Fingerprint]]:
+        cache = self._prints
+        if self._prints_rollbacks != self.db.rollbacks:
+            cache.clear()  # an article read before a rollback may be gone, its id reused
+            self._prints_rollbacks = self.db.rollbacks
+        missing = [i for i in ids if i not in cache]
+        if missing:
+            for article_id, text in self.db.fingerprints(missing).items():
+                cache[article_id] = Fingerprint.from_text(text)
+        found = []
+        for article_id in ids:
+            print_ = cache.get(article_id)
+            if print_ is not None:
+                cache.move_to_end(article_id)
+                found.append((article_id, print_))
+        while len(cache) > PRINT_CACHE_SIZE:
+            cache.popitem(last=False)
+        return found
+
     def _find_original(self, print_: Fingerprint, published: str | None) -> int | None:
-        for candidate in self.db.dedup_candidates(published):
-            if is_near_duplicate(print_, Fingerprint.from_text(candidate.fingerprint)):
-                return candidate.duplicate_of or candidate.id
-        return None
+        """The stored original this article repeats: the newest near-duplicate among the
+        relevant originals of its days (``Database.dedup_candidate_ids``)."""
+        candidates = self._stored_prints(self.db.dedup_candidate_ids(published))
+        return find_near_duplicate(print_, candidates)
 
     def ingest(self, *, key: str, kind: str, title: str, paragraphs: list[str], source: str,
                url: str | None = None, path: str | None = None, published: str | None = None,
@@ -149,13 +185,38 @@ class Engine:
         return report
 
     # -- decide ------------------------------------------------------------------------
+    def evidence(self) -> list[Evidence]:
+        """``Database.evidence()``, kept up to date by reading only the rows added since."""
+        last = self.db.last_evidence_id()
+        if self._evidence_rollbacks != self.db.rollbacks or last < self._evidence_upto:
+            # rows read before a rollback may be gone (and their ids reused): read all again
+            self._evidence, self._evidence_upto = [], 0
+            self._evidence_rollbacks = self.db.rollbacks
+        if last > self._evidence_upto:
+            new = self.db.evidence_since(self._evidence_upto)
+            if self._evidence:
+                self._evidence = sorted(self._evidence + new, key=lambda pair: pair[0])
+            else:
+                self._evidence = new
+            self._evidence_upto = max([last, *(key[2] for key, _ in new)])
+        return [e for _, e in self._evidence]
+
     def decide(self) -> Decision:
-        return decide(self.db.evidence(), self.settings)
+        return decide(self.evidence(), self.settings)
 
     def update_status(self, *, seed_notes: list[str] | None = None,
                       new_stories: list[dict] | None = None) -> Digest | None:
         """Decide the status; record a change and queue its digest. Returns the digest queued."""
-        evidence = self.db.evidence()
+        marks = self.db.last_ids()
+        if marks == self._settled:
+            return None  # no article and no status since the last call that changed nothing
+        result = self._update_status(seed_notes=seed_notes, new_stories=new_stories)
+        self._settled = marks if result is None and marks[1] else None
+        return result
+
+    def _update_status(self, *, seed_notes: list[str] | None,
+                       new_stories: list[dict] | None) -> Digest | None:
+        evidence = self.evidence()
         decision = decide(evidence, self.settings)
         current = self.db.current_status()
         counts = self.db.counts()
@@ -165,21 +226,22 @@ class Engine:
             history = timeline(evidence, self.settings)
             if history and history[-1].key == decision.key:
                 history[-1] = decision  # the current status carries all its evidence to date
-            for step in history:
-                previous = self.db.current_status()
-                self.db.add_status(
-                    step.status.value, previous["status"] if previous else None, step.since,
-                    step.party, [e.to_json() for e in step.evidence],
-                )
             digest = baseline_digest(self.topic.name, decision, history, counts, seed_notes or [])
-            if self.db.enqueue_digest(digest, self.outputs, once_key=BASELINE_KEY) is None:
-                return None
+            with self.db.batch():  # the history and its digest: both, or neither
+                previous_status = None
+                for step in history:
+                    self.db.add_status(step.status.value, previous_status, step.since,
+                                       step.party, [e.to_json() for e in step.evidence])
+                    previous_status = step.status.value
+                if self.db.enqueue_digest(digest, self.outputs, once_key=BASELINE_KEY) is None:
+                    return None
             return digest
         if decision.status is None or decision.key == (current["status"], current["party"]):
             return None
-        self.db.add_status(decision.status.value, current["status"], decision.since,
-                           decision.party, [e.to_json() for e in decision.evidence])
         digest = status_change_digest(self.topic.name, current["status"], current["party"],
                                       decision, counts, new_stories or [])
-        self.db.enqueue_digest(digest, self.outputs)
+        with self.db.batch():  # the status and its digest: both, or neither
+            self.db.add_status(decision.status.value, current["status"], decision.since,
+                               decision.party, [e.to_json() for e in decision.evidence])
+            self.db.enqueue_digest(digest, self.outputs)
         return digest

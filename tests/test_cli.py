@@ -151,6 +151,7 @@ def test_unbuilt_output_type_is_reported_and_does_not_stop_the_run(workdir: Path
 def test_console_script_and_module_are_the_same_program(workdir: Path):
     module = treatybot("--help", cwd=workdir)
     assert module.returncode == 0 and "status" in module.stdout and "run" in module.stdout
-    script = shutil.which("treatybot")
-    if script:
-        assert subprocess.run([script, "--help"], capture_output=True, text=True).stdout == module.stdout
+    script = Path(sys.executable).with_name("treatybot")
+    assert script.exists(), "the console script is installed beside the interpreter"
+    assert subprocess.run([script, "--help"], capture_output=True, text=True).stdout == module.stdout
+    assert module.stdout.startswith("Usage: treatybot ")

@@ -397,10 +397,6 @@ def test_a_kill_after_any_commit_loses_no_digest_but_one_known_gap(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "bot/pipeline.py Engine.update_status commits the status (db.add_status) and queues its "
-    "digest (db.enqueue_digest) in two transactions: a crash between them loses the digest. "
-    "Needs one transaction for both (see the report); drop this mark when fixed."))
 def test_kill_between_status_and_its_digest_loses_nothing(
         before_signing: Path, tmp_path: Path) -> None:
     lost = [r for when in ("after", "before")
@@ -629,15 +625,7 @@ def _small(self, path):
 bot.db.Database.__init__ = _small
 """
 
-DISK_FULL_PENDING = pytest.mark.xfail(strict=True, reason=(
-    "bot/db.py Database.transaction: SQLITE_FULL rolls the transaction back by itself, so "
-    "its own ROLLBACK raises 'cannot rollback - no transaction is active' (a traceback), and "
-    "errors inside the block are not turned into StateError. Needs the change in the report; "
-    "drop this mark when fixed."))
-
-
 @pytest.mark.slow
-@DISK_FULL_PENDING
 @pytest.mark.parametrize("how", ["max_page_count", "full tmpfs"])
 def test_disk_full_stops_with_a_clear_error_and_loses_nothing(how: str, tmp_path: Path) -> None:
     """The state database cannot grow (SQLite's max_page_count, or a full tmpfs): the run

@@ -274,17 +274,8 @@ def check_fault_outcome(name: str, state: dict[str, Any], stored: list[dict[str,
         assert len(stored[0]["title"]) <= 1000 and stored[0]["relevant"]  # poller's title cap
 
 
-PENDING = {
-    "long_sentence": pytest.mark.xfail(strict=True, reason=(
-        "the classifier is quadratic in a sentence's length (11 s for one 20,000-character "
-        "sentence): bot/pipeline.py Analyzer.analyze should cut each sentence to "
-        "MAX_SENTENCE_CHARS. Drop this mark when fixed.")),
-}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [pytest.param(n, marks=PENDING[n]) if n in PENDING else n
-                                  for n in FAULTS])
+@pytest.mark.parametrize("name", list(FAULTS))
 def test_hostile_feed_is_bounded_in_time_and_memory(name: str, hostile_site: str,
                                                     baseline_run: BotRun,
                                                     tmp_path: Path) -> None:
@@ -316,10 +307,7 @@ def test_all_hostile_feeds_at_once_are_reported_in_feeds_json(hostile_site: str,
                                                               tmp_path: Path) -> None:
     """Every hostile feed in one run (concurrently): bounded, each one's health in
     ``feeds --json``, and the good feed's story decided and delivered."""
-    # the pending ones have their own (xfail) tests; a 14 s classifier stall would starve the
-    # other feeds' fetches into spurious time-outs
-    faults = {name: fault for name, fault in FAULTS.items() if name not in PENDING}
-    feeds = {name: f"{hostile_site}{fault.path}" for name, fault in faults.items()}
+    feeds = {name: f"{hostile_site}{fault.path}" for name, fault in FAULTS.items()}
     feeds["good"] = f"{hostile_site}/good.xml"
     write_watchlist(tmp_path, feeds, outputs=JSONL_ONLY, poll=FAST_POLL)
     started = time.monotonic()
@@ -330,7 +318,7 @@ def test_all_hostile_feeds_at_once_are_reported_in_feeds_json(hostile_site: str,
     listed = run_bot(["feeds", "--json"], cwd=tmp_path, timeout=60)
     rows = {r["name"]: r for r in json.loads(listed.stdout)}
     assert set(rows) == set(feeds)
-    for name, fault in faults.items():
+    for name, fault in FAULTS.items():
         row = rows[name]
         assert row["checked"] is True, row
         if fault.expect_error:

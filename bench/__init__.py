@@ -1,0 +1,1 @@
+"""treatybot's benchmark: ``python -m bench [--quick] [--json PATH]`` (see bench/README.md)."""
