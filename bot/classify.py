@@ -149,6 +149,27 @@ _DELAYED = re.compile(
     r"hold(ing|s)? up|held (\w+ ){0,3}up|slip(s|ped|ping)?|shifted to|moved to|set back|"
     r"not go ahead|rather than (being )?sign\w*|(will|would) now be signed)\b"
 )
+# After signature: a party leaves the treaty, or stops applying it. Talks suspended before
+# signature are a delay (above), not this: the treaty itself must be what is left or suspended.
+_TREATY_NOUN = (
+    r"(the |this |its |their |a )?((comprehensive|strategic|partnership|landmark|new|bilateral|"
+    r"historic|major|cooperation|20-year|twenty-year|\w+-\w+|russian|iranian|russia's|iran's) )"
+    r"{0,4}(treaty|pact|partnership agreement)"
+)
+_WITHDRAWAL = re.compile(
+    r"\b(withdr(ew|aw|aws|awn|awing)|pull(ed|s|ing)? out) from " + _TREATY_NOUN + r"|"
+    r"\b(denounc(e|ed|es|ing)|terminat(e|ed|es|ing)|renounc(e|ed|es|ing)|scrap(s|ped|ping)?|"
+    r"annul(s|led|ling)?) " + _TREATY_NOUN
+)
+_SUSPENDED_TREATY = re.compile(
+    r"\bsuspen(d|ds|ded|ding) (the |its |their )?(implementation|application|participation|"
+    r"operation|obligations?)( \w+){0,2} (of|in|under) " + _TREATY_NOUN + r"|"
+    r"\bsuspen(d|ds|ded|ding) " + _TREATY_NOUN
+)
+_THREAT = re.compile(
+    r"\b(threat\w*|warn\w*|consider\w*|weigh\w*|mull\w*|call\w*|urg\w*|demand\w*|"
+    r"debat\w*|propos\w*|bill to|motion to|push(ed|es|ing)? (for|to))\b"
+)
 _DELAY_NEGATED = re.compile(r"\b(without|no|not) (any )?(further )?(delay|postponement|suspension)")
 _DRAFTING = re.compile(
     r"\b(draft(s|ed|ing)?|negotiat\w*|final stages?|final version|final phase|finalis\w*|"
@@ -443,6 +464,22 @@ class SentenceClassifier:
                 )
             else:
                 found.append(Finding(Status.DELAYED, "delayed", 0.8, retrospective=retro))
+
+        # a party withdraws from, or suspends, the signed treaty
+        for regex, rule in ((_WITHDRAWAL, "withdrawal"), (_SUSPENDED_TREATY, "suspended_by_party")):
+            for m in regex.finditer(folded):
+                if not bound(m) or self._is_negated(folded, m.start()):
+                    continue
+                window = folded[max(0, m.start() - 60) : m.start()]
+                if self._is_future(folded, m.start(), m.end()) or _THREAT.search(window):
+                    continue  # threatened, urged, proposed, planned: not done
+                if re.search(r"\b(may|might|could|possibly|reportedly)\b", window):
+                    continue
+                if denied:
+                    found.append(Finding(Status.DELAYED, f"{rule}_denied", 0.3, contested=True))
+                else:
+                    found.append(Finding(Status.DELAYED, rule, 0.9,
+                                         retrospective=self._is_retro(folded, m.start())))
 
         # drafting work
         for m in _DRAFTING.finditer(folded):

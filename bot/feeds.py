@@ -34,6 +34,9 @@ MAX_FUTURE = timedelta(days=2)
 MAX_ID_CHARS = 512
 MAX_SOURCE_CHARS = 200
 _SNIFF_BYTES = 4096
+# No sanitizing and no link resolution inside HTML content: html_to_text drops every tag (and
+# script/style with their content) anyway, so feedparser's work there would be thrown away.
+FEEDPARSER_OPTIONS = {"sanitize_html": False, "resolve_relative_uris": False}
 
 
 @dataclass
@@ -106,6 +109,9 @@ def html_to_text(value: str) -> str:
     if not value:
         return ""
     text = str(value)
+    if "<" not in text and "&" not in text:  # plain text already: nothing to strip or unescape
+        text = _SCRIPT_SCHEME.sub(lambda m: m.group(1) + "script ", text)
+        return " ".join(_CONTROL.sub("", text).split())
     for _ in range(3):  # escaped markup becomes markup once unescaped: strip it again
         text = _strip_tags_once(text)
         if not _TAG_LIKE.search(text):
@@ -462,7 +468,7 @@ def _parse_xml_feed(
     # links are resolved against the feed URL here instead (xml:base is still honoured).
     headers = {"content-type": content_type or "application/xml"}
     # A BytesIO, never the bytes themselves: feedparser would treat a str/bytes as a path.
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, **FEEDPARSER_OPTIONS)
     feed = parsed.get("feed", {})
     title = _plain(feed.get("title"), MAX_SOURCE_CHARS) or None
     entries = list(parsed.get("entries", []))

@@ -16,7 +16,7 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 def normalize_space(text: str) -> str:
-    return _SPACE_RE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def fold(text: str) -> str:
@@ -39,7 +39,8 @@ def split_sentences(paragraph: str) -> list[str]:
     start = 0
     for match in _BOUNDARY_RE.finditer(paragraph):
         candidate = paragraph[start : match.start()].rstrip()
-        if _ABBR_RE.search(candidate):
+        # an abbreviation is at most 8 characters back from the end: search only there
+        if _ABBR_RE.search(candidate, max(0, len(candidate) - 8)):
             continue
         end_quote = paragraph[match.start() : match.end()].strip()
         pieces.append((candidate + end_quote).strip())

@@ -27,6 +27,8 @@ def test_quick_benchmark_writes_every_section(tmp_path: Path):
 
     floor, pipeline = results["floor"], results["pipeline"]
     assert floor["items"] == pipeline["items"] == results["corpus"]["items"]
+    assert results["floor_bot_options"]["items"] == floor["items"]
+    assert pipeline["vs_floor_bot_options"] > 0
     assert floor["items_per_s"] > 0 and pipeline["items_per_s"] > 0
     assert pipeline["relevant"] > 0
     stages = pipeline["stages"]

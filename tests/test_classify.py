@@ -89,3 +89,36 @@ def test_evaluation_meets_the_thresholds(name):
         assert report.precision(status) >= 0.97, (status, report.table())
     for status in ("drafting", "delayed", "signed", "ratified", "in_force"):
         assert report.recall(status) >= 0.9, (status, report.table())
+
+
+@pytest.mark.parametrize(
+    "sentence, rule",
+    [
+        ("Iran has suspended implementation of the Comprehensive Strategic Partnership Treaty "
+         "with Russia.", "suspended_by_party"),
+        ("Moscow has suspended the Russia-Iran treaty, Peskov said.", "suspended_by_party"),
+        ("Russia withdrew from the strategic partnership treaty with Iran on Monday.",
+         "withdrawal"),
+        ("Tehran denounced the treaty with Moscow, the foreign ministry said.", "withdrawal"),
+        # not done, or not this treaty: no rollback rule
+        ("Iran threatened to withdraw from the treaty with Russia.", None),
+        ("Iran has no plans to withdraw from the treaty with Russia, Araghchi said.", None),
+        ("Iran will not withdraw from the treaty with Russia.", None),
+        ("Russia and Iran could withdraw from the pact if sanctions bite.", None),
+        ("Russia denounced its treaty with North Korea.", None),
+        ("Iran suspended talks on the treaty with Russia in June.", None),  # a delay, pre-signature
+        ("Iranian lawmakers called on the government to suspend the treaty with Russia.", None),
+    ],
+)
+def test_withdrawal_or_suspension_by_a_party_is_told_apart_from_threats(sentence, rule):
+    found = classifier.findings(sentence, in_treaty_article=True)
+    rollback = [f.rule for f in found
+                if f.rule in ("withdrawal", "suspended_by_party") and not f.contested]
+    assert rollback == ([rule] if rule else [])
+
+
+def test_denied_suspension_of_the_treaty_is_contested():
+    found = classifier.findings(
+        "The Kremlin denied reports that Iran had suspended the treaty with Russia.",
+        in_treaty_article=True)
+    assert found and all(f.contested for f in found)

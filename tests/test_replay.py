@@ -68,3 +68,56 @@ async def test_public_record_replay_moves_the_status_through_its_life(tmp_path: 
              (tmp_path / "digests.jsonl").read_text(encoding="utf-8").splitlines()]
     assert kinds[0] == "baseline"
     assert kinds.count("status_change") == len(history) - 2  # the baseline covers the first two
+
+
+async def test_a_withdrawal_after_entry_into_force_moves_the_status_back_a_threat_does_not(
+    tmp_path: Path,
+):
+    """Hypothetical events after the public record: a threat to withdraw changes nothing; a
+    party suspending the treaty in force is announced as delayed, with the sentence quoted."""
+    site = FeedSite()
+    feeds = ["tass", "irna", "news"]
+    for name in feeds:
+        site.feed(name, title=name.upper())
+
+    def publish(number: int, date: str, items: list[dict]) -> None:
+        for index, item in enumerate(items):
+            site.feeds[item["feed"]].items.insert(0, Item(
+                title=item["title"], summary=item["summary"], published=date,
+                link=f"https://example.org/{item['feed']}/{number}-{index}",
+            ))
+
+    async with serve(site.app) as base_url:
+        watchlist = load_watchlist(write_watchlist(tmp_path, base_url, feeds))
+        app = App(watchlist, tmp_path / "state", console_stream=io.StringIO())
+        await app.start()
+        try:
+            await app.run_once()
+            for number, step in enumerate(REPLAY["steps"]):
+                publish(number, step["date"], step["items"])
+                await app.run_once()
+            assert app.db.current_status()["status"] == "in_force"
+
+            publish(100, "2026-03-02", [{
+                "feed": "news", "title": "Iran threatens to quit treaty with Russia",
+                "summary": "Iranian lawmakers threatened to withdraw from the Comprehensive "
+                           "Strategic Partnership Treaty with Russia unless deliveries resume.",
+            }])
+            await app.run_once()
+            assert app.db.current_status()["status"] == "in_force"
+
+            publish(101, "2026-03-09", [{
+                "feed": "irna", "title": "Iran suspends implementation of treaty with Russia",
+                "summary": "Iran has suspended implementation of the Comprehensive Strategic "
+                           "Partnership Treaty with Russia, the foreign ministry said on Monday.",
+            }])
+            await app.run_once()
+            current = app.db.current_status()
+        finally:
+            await app.close()
+
+    assert (current["status"], current["since"]) == ("delayed", "2026-03-09")
+    last = json.loads((tmp_path / "digests.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert last["kind"] == "status_change"
+    assert "suspends implementation of treaty with Russia" in json.dumps(last)
+    assert "suspended_by_party" in json.dumps(last)
