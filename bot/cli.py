@@ -267,6 +267,60 @@ def validate(watchlist_path: Path, state_dir: Path, path: Path | None) -> None:
     click.echo("OK")
 
 
+@main.group()
+def watch() -> None:
+    """List, add and remove the watchlist's feeds; comments and layout are kept.
+
+    An edit is checked like `treatybot validate` before it is written: on any problem it is
+    refused with one line per problem, exit 1, and the file is left as it was. A running bot
+    reloads the watchlist within a few seconds.
+    """
+
+
+@watch.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common_options
+def watch_list(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
+    """The feeds in the watchlist file, with how often each is polled."""
+    from .watch_edit import list_feeds
+
+    entries = list_feeds(watchlist_path)
+    if as_json:
+        _echo_json([e.to_json() for e in entries])
+    elif not entries:
+        click.echo(f"No feeds in {watchlist_path}.")
+    else:
+        click.echo(f"Feeds in {watchlist_path} ({len(entries)}):")
+        for entry in entries:
+            click.echo(f"  - {entry.describe()}")
+
+
+@watch.command("add")
+@click.argument("name")
+@click.argument("url")
+@click.option("--interval", default=None, metavar="DURATION",
+              help="Poll it this often, e.g. 30m or 1h30m (default: poll.interval).")
+@common_options
+def watch_add(watchlist_path: Path, state_dir: Path, name: str, url: str,
+              interval: str | None) -> None:
+    """Add the feed NAME at URL (http or https; local addresses need allow_local: true)."""
+    from .watch_edit import add_feed
+
+    result = add_feed(watchlist_path, name, url, interval=interval)
+    click.echo(f"{result.describe()}; a running bot polls it within a few seconds")
+
+
+@watch.command("remove")
+@click.argument("name")
+@common_options
+def watch_remove(watchlist_path: Path, state_dir: Path, name: str) -> None:
+    """Remove the feed NAME (case-insensitive); what was read from it stays in the state."""
+    from .watch_edit import remove_feed
+
+    result = remove_feed(watchlist_path, name)
+    click.echo(f"{result.describe()}; a running bot stops polling it within a few seconds")
+
+
 @main.command("eval")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--file", "eval_file", type=click.Path(path_type=Path, exists=True), default=None,

@@ -10,8 +10,13 @@ kept in the state database).
     /treaty sources   the latest relevant stories
     /treaty feeds     each feed's health
     /treaty check     poll every feed now (Manage Server, or a role in commands.check_roles)
+    /treaty watch list                    the feeds in the watchlist file
+    /treaty watch add name url [interval] add a feed to the file (who may run check)
+    /treaty watch remove name             remove a feed from the file (who may run check)
 
-The commands answer from the state database only (``check`` defers first, then runs a cycle).
+The commands answer from the state database only (``check`` defers first, then runs a cycle);
+``watch`` reads and edits the watchlist file through :mod:`bot.watch_edit` (checked before it is
+written, comments kept), and the running bot's hot reload (:mod:`bot.reload`) applies the edit.
 Every answer pings nobody (``AllowedMentions.none()``) and fits Discord's limits. A command
 that fails answers "Something went wrong ..." and logs the traceback (``CommandTree.on_error``).
 
@@ -30,7 +35,9 @@ import json
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -38,8 +45,9 @@ import discord
 from discord import app_commands
 from discord.utils import MISSING, escape_markdown
 
+from bot.config import Problem, format_duration
 from bot.discord_env import apply_discord_endpoints
-from bot.errors import DeliveryError, OutputDisabled, TreatybotError
+from bot.errors import ConfigError, DeliveryError, OutputDisabled, TreatybotError
 from bot.models import Digest
 from bot.outputs import PermanentDeliveryError, mark
 from bot.render import COLOURS, render_discord
@@ -54,6 +62,7 @@ from bot.report import (
     status_text,
 )
 from bot.timeline import render_timeline_png
+from bot.watch_edit import EditResult, FeedEntry, add_feed, list_feeds, remove_feed
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -102,6 +111,9 @@ ERROR_WHAT = {
     "sources": "reading the sources",
     "feeds": "reading the feeds",
     "check": "running the check",
+    "list": "reading the watchlist",
+    "add": "adding the feed",
+    "remove": "removing the feed",
 }
 
 _DISABLED_STATUSES = frozenset({401, 403, 404})
@@ -196,7 +208,8 @@ class TreatyTree(app_commands.CommandTree["TreatyBot"]):
         name = command.name if command is not None else "?"
         original = getattr(error, "original", error)
         log.error(
-            "/treaty %s failed (user %s, guild %s): %s", name, interaction.user.id,
+            "/%s failed (user %s, guild %s): %s",
+            command.qualified_name if command is not None else "treaty ?", interaction.user.id,
             interaction.guild_id, original, exc_info=original,
         )
         what = ERROR_WHAT.get(name, "answering")
@@ -228,13 +241,17 @@ async def reply(interaction: discord.Interaction[Any], content: str | None = Non
 
 
 class TreatyCommands(app_commands.Group):
-    """``/treaty ...``: read the bot's state; ``check`` polls the feeds now."""
+    """``/treaty ...``: read the bot's state; ``check`` polls the feeds now; ``watch`` edits
+    the watchlist's feeds."""
+
+    watch = app_commands.Group(name="watch", description="The feeds in the watchlist")
 
     def __init__(self, bot: TreatyBot) -> None:
         super().__init__(name="treaty", description="The Russia–Iran treaty tracker",
                          guild_only=True)
         self.bot = bot
         self._check_lock = asyncio.Lock()
+        self._edit_lock = asyncio.Lock()  # one watchlist edit at a time
 
     @property
     def app(self) -> App:
@@ -297,6 +314,102 @@ class TreatyCommands(app_commands.Group):
             report = await self.app.cycle()
         await reply(interaction, inert(report.summary()))
 
+    # -- /treaty watch ---------------------------------------------------------------------
+    @watch.command(name="list", description="The feeds in the watchlist file")
+    async def watch_list(self, interaction: discord.Interaction[TreatyBot]) -> None:
+        path = self.app.watchlist.path
+        if path is None:
+            await reply(interaction, NO_WATCHLIST_FILE, ephemeral=True)
+            return
+        try:
+            entries = await asyncio.to_thread(list_feeds, path)
+        except ConfigError as exc:
+            await reply(interaction, _problems_text("The watchlist has problems:", exc.problems),
+                        ephemeral=True)
+            return
+        title = f"Feeds in {path.name} ({len(entries)})"
+        await reply(interaction, embed=_embed(title, watch_list_text(entries)))
+
+    @watch.command(name="add", description="Add a feed to the watchlist")
+    @app_commands.describe(name="A short name for the feed, e.g. TASS",
+                           url="The feed's address (http or https)",
+                           interval="How often to poll it, e.g. 30m or 1h (default: the "
+                                    "watchlist's poll.interval)")
+    async def watch_add(self, interaction: discord.Interaction[TreatyBot],
+                        name: app_commands.Range[str, 1, 100],
+                        url: app_commands.Range[str, 1, 2000],
+                        interval: str | None = None) -> None:
+        await self._edit(interaction, "add", add_feed, name, url, interval=interval)
+
+    @watch.command(name="remove", description="Remove a feed from the watchlist")
+    @app_commands.describe(name="The feed's name, as /treaty watch list shows it")
+    async def watch_remove(self, interaction: discord.Interaction[TreatyBot],
+                           name: app_commands.Range[str, 1, 100]) -> None:
+        await self._edit(interaction, "remove", remove_feed, name)
+
+    async def _edit(self, interaction: discord.Interaction[TreatyBot], action: str,
+                    edit: Callable[..., EditResult], *args: Any, **kwargs: Any) -> None:
+        """Who may run /treaty check may edit; the edit is checked before it is written."""
+        roles = list(self.app.watchlist.commands.check_roles)
+        if not may_check(interaction, roles):
+            await reply(interaction, _refusal(roles, f"/treaty watch {action}"), ephemeral=True)
+            return
+        path = self.app.watchlist.path
+        if path is None:
+            await reply(interaction, NO_WATCHLIST_FILE, ephemeral=True)
+            return
+        try:
+            async with self._edit_lock:
+                result = await asyncio.to_thread(edit, path, *args, **kwargs)
+        except ConfigError as exc:  # WatchEditError: refused, the file is untouched
+            verb = "added" if action == "add" else "removed"
+            await reply(interaction, _problems_text(f"The feed was not {verb}:", exc.problems),
+                        ephemeral=True)
+            return
+        log.info("/treaty watch %s by user %s: %s", action, interaction.user.id,
+                 result.describe())
+        running = getattr(self.app, "scheduler", None) is not None  # run_forever: hot reload on
+        await reply(interaction, watch_edit_text(result, running=running))
+
+
+NO_WATCHLIST_FILE = "The bot's watchlist was not read from a file; there is nothing to edit."
+
+
+def watch_list_text(entries: list[FeedEntry]) -> str:
+    """The feeds for ``/treaty watch list`` (plain text; made inert by the embed)."""
+    if not entries:
+        return "No feeds in the watchlist. Add one with /treaty watch add."
+    lines = []
+    for entry in entries:
+        every = format_duration(entry.interval)
+        lines.append(f"{entry.name}: every {every}" + ("" if entry.own_interval else
+                                                        " (the default)"))
+        lines.append(f"    {entry.url}")
+    return "\n".join(lines)
+
+
+def watch_edit_text(result: EditResult, *, running: bool) -> str:
+    """The answer to an accepted ``/treaty watch add|remove``."""
+    feed = result.feed
+    every = format_duration(feed.interval)
+    what = f"**{inert(feed.name)}** ({inert(feed.url)}, every {every})"
+    if result.action == "added":
+        text = f"Added feed {what} to {inert(result.path.name)}. "
+        text += ("The bot reloads the watchlist within a few seconds and polls the new feed "
+                 "then." if running else "It is polled from the bot's next run.")
+    else:
+        text = f"Removed feed {what} from {inert(result.path.name)}. "
+        text += ("The bot reloads the watchlist within a few seconds and stops polling it; "
+                 "what was read from it stays." if running
+                 else "It is no longer polled from the bot's next run.")
+    return text
+
+
+def _problems_text(heading: str, problems: list[Problem]) -> str:
+    """One line per problem, with the file's name only (not its folder)."""
+    lines = [str(replace(p, path=Path(p.path).name)) for p in problems]
+    return heading + "\n" + "\n".join(f"• {inert(line)}" for line in lines)
+
 
 def may_check(interaction: discord.Interaction[Any], roles: list[str]) -> bool:
     """Manage Server, or one of ``roles`` (by name, case-insensitive); never in DMs."""
@@ -309,11 +422,11 @@ def may_check(interaction: discord.Interaction[Any], roles: list[str]) -> bool:
     return any(role.name.casefold() in wanted for role in user.roles)
 
 
-def _refusal(roles: list[str]) -> str:
+def _refusal(roles: list[str], command: str = "/treaty check") -> str:
     who = "members with the Manage Server permission"
     if roles:
         who += " or one of the roles " + ", ".join(roles)
-    return f"Only {who} can run /treaty check."
+    return f"Only {who} can run {command}."
 
 
 class TreatyBot(discord.Client):

@@ -2,6 +2,8 @@
 
     TreatybotError
     ├── ConfigError            the watchlist cannot be used (carries one Problem per fault)
+    │   └── WatchEditError     an edit of its feeds (`treatybot watch`, `/treaty watch`) was
+    │                          refused; the file was not changed
     ├── StateError             the state folder or its database cannot be used
     │   └── StateLockedError   another treatybot process holds the state folder
     ├── FetchError             a feed could not be fetched (message in plain words)
@@ -20,6 +22,10 @@ class ConfigError(TreatybotError):
     def __init__(self, problems: list) -> None:  # list[bot.config.Problem]
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class WatchEditError(ConfigError):
+    """``watch add`` / ``watch remove`` refused: one Problem per reason, nothing written."""
 
 
 class StateError(TreatybotError):

@@ -129,7 +129,7 @@ async def test_status_and_the_other_views_answer_from_state(
         (synced,) = fake.guild_commands[GUILD_ID]
         assert synced["name"] == "treaty"
         assert {o["name"] for o in synced["options"]} == {
-            "status", "history", "sources", "feeds", "check"
+            "status", "history", "sources", "feeds", "check", "watch"
         }
         answers = {}
         # history draws the timeline picture: it defers, then follows up with the image
