@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import bot.discord_bot as discord_bot
 from bot.clean import CleanArticle
+from bot.discord_env import apply_discord_endpoints, current_discord_endpoints
 from bot.seeds import load_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,3 +27,13 @@ def _no_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
                  "SLACK_SIGNING_SECRET", "DISCORD_WEBHOOK_URL", "SLACK_WEBHOOK_URL",
                  "TREATYBOT_WATCHLIST", "TREATYBOT_STATE", "TREATYBOT_HTTP"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def discord_endpoints(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """discord.py's endpoints put back after a test pointed them at the local fake Discord; no
+    long wait for guilds that the fake never sends."""
+    monkeypatch.setattr(discord_bot, "GUILD_READY_TIMEOUT", 0.05)
+    previous = current_discord_endpoints()
+    yield
+    apply_discord_endpoints(*previous)

@@ -10,7 +10,7 @@ import contextlib
 import io
 import logging
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -38,7 +38,6 @@ from bot.discord_bot import (
     fit,
     inert,
 )
-from bot.discord_env import apply_discord_endpoints, current_discord_endpoints
 from bot.errors import DeliveryError, OutputDisabled
 from bot.models import Digest
 from bot.outputs import PermanentDeliveryError, is_retryable
@@ -53,14 +52,8 @@ ERROR_TEXT = "Something went wrong reading the status; the team has been told in
 
 
 @pytest.fixture(autouse=True)
-def quiet_discord_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No Discord settings from the developer's shell; discord.py's endpoints restored."""
-    for name in ("DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_API_BASE", "DISCORD_GATEWAY_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(discord_bot, "GUILD_READY_TIMEOUT", 0.05)
-    previous = current_discord_endpoints()
-    yield
-    apply_discord_endpoints(*previous)
+def _restored_discord(discord_endpoints: None) -> None:
+    """Every test here leaves discord.py's endpoints as it found them (conftest.py)."""
 
 
 @pytest.fixture

@@ -98,20 +98,18 @@ async def test_a_withdrawal_after_entry_into_force_moves_the_status_back_a_threa
                 await app.run_once()
             assert app.db.current_status()["status"] == "in_force"
 
-            publish(100, "2026-03-02", [{
-                "feed": "news", "title": "Iran threatens to quit treaty with Russia",
-                "summary": "Iranian lawmakers threatened to withdraw from the Comprehensive "
-                           "Strategic Partnership Treaty with Russia unless deliveries resume.",
-            }])
-            await app.run_once()
-            assert app.db.current_status()["status"] == "in_force"
-
-            publish(101, "2026-03-09", [{
-                "feed": "irna", "title": "Iran suspends implementation of treaty with Russia",
-                "summary": "Iran has suspended implementation of the Comprehensive Strategic "
-                           "Partnership Treaty with Russia, the foreign ministry said on Monday.",
-            }])
-            await app.run_once()
+            after_the_record = [  # (date, feed, title, summary, status expected after it)
+                ("2026-03-02", "news", "Iran threatens to quit treaty with Russia",
+                 "Iranian lawmakers threatened to withdraw from the Comprehensive Strategic "
+                 "Partnership Treaty with Russia unless deliveries resume.", "in_force"),
+                ("2026-03-09", "irna", "Iran suspends implementation of treaty with Russia",
+                 "Iran has suspended implementation of the Comprehensive Strategic Partnership "
+                 "Treaty with Russia, the foreign ministry said on Monday.", "delayed"),
+            ]
+            for number, (date, feed, title, summary, expected) in enumerate(after_the_record):
+                publish(100 + number, date, [{"feed": feed, "title": title, "summary": summary}])
+                await app.run_once()
+                assert app.db.current_status()["status"] == expected, title
             current = app.db.current_status()
         finally:
             await app.close()

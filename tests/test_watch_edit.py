@@ -23,11 +23,9 @@ from fakediscord import ADMIN_PERMISSIONS, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID,
 from feedsite import FeedSite, Item
 from servers import serve
 
-import bot.discord_bot as discord_bot
 import bot.watch_edit as watch_edit
 from bot.app import App
 from bot.config import check_watchlist, load_watchlist
-from bot.discord_env import apply_discord_endpoints, current_discord_endpoints
 from bot.errors import ConfigError, WatchEditError
 from bot.watch_edit import add_feed, list_feeds, remove_feed
 
@@ -411,11 +409,8 @@ def test_cli_refusals_exit_1_with_one_line_per_problem(tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def quiet_discord_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(discord_bot, "GUILD_READY_TIMEOUT", 0.05)
-    previous = current_discord_endpoints()
-    yield
-    apply_discord_endpoints(*previous)
+def _restored_discord(discord_endpoints: None) -> None:
+    """Every test here leaves discord.py's endpoints as it found them (conftest.py)."""
 
 
 @pytest.fixture
