@@ -85,15 +85,16 @@ def _setup_logging(verbose: int, quiet: bool, log_format: str = "text") -> None:
             logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
-def _topic_name(watchlist_path: Path) -> str:
-    """The topic's name for read-only commands; they work even with a broken watchlist."""
+def _topic_and_feeds(watchlist_path: Path) -> tuple[str, list[str] | None]:
+    """The topic's name and the watched feeds' names for read-only commands; they work even
+    with a broken watchlist (the default name, and every feed the state has read)."""
     watchlist, problems = check_watchlist(watchlist_path)
     if watchlist is None:
         if watchlist_path.exists():
             click.echo(f"warning: {watchlist_path} has problems (see `treatybot validate`)",
                        err=True)
-        return DEFAULT_NAME
-    return watchlist.topic.name
+        return DEFAULT_NAME, None
+    return watchlist.topic.name, [feed.name for feed in watchlist.feeds]
 
 
 def _open_db(state_dir: Path) -> Database | None:
@@ -179,15 +180,15 @@ def status(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
     """The treaty's current status with its evidence."""
     from .report import status_report, status_text
 
-    topic = _topic_name(watchlist_path)
+    topic, watched = _topic_and_feeds(watchlist_path)
     db = _open_db(state_dir)
     if db is None:
         report = {"topic": topic, "status": None, "party": None, "ratified_by": None,
                   "since": None, "updated_at": None, "last_check": None, "articles": 0,
                   "relevant_articles": 0, "sources": 0, "evidence": [], "changes": 0,
-                  "feeds": {"total": 0, "failing": 0}}
+                  "feeds": {"total": len(watched or []), "failing": 0}}
     else:
-        report = status_report(db, topic)
+        report = status_report(db, topic, watched)
     if as_json:
         _echo_json(report)
     else:

@@ -264,7 +264,9 @@ class TreatyCommands(app_commands.Group):
 
     @app_commands.command(name="status", description="Current status, key evidence, sources")
     async def status(self, interaction: discord.Interaction[TreatyBot]) -> None:
-        report = status_report(self._db(), self.app.watchlist.topic.name)
+        watchlist = self.app.watchlist
+        report = status_report(self._db(), watchlist.topic.name,
+                               [feed.name for feed in watchlist.feeds])
         colour = COLOURS.get(report["status"] or "", COLOURS["neutral"])
         await reply(interaction, embed=_embed("Treaty status", status_text(report), colour=colour))
 

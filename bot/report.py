@@ -18,10 +18,16 @@ def _evidence(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: e.get(k) for k in EVIDENCE_FIELDS} for e in items]
 
 
-def status_report(db: Database, topic: str) -> dict[str, Any]:
+def status_report(db: Database, topic: str,
+                  watched: list[str] | None = None) -> dict[str, Any]:
+    """The status view. ``watched``: the names of the watchlist's feeds, so that ``feeds``
+    counts those (checked or not) and not feeds removed from it; None counts every feed read."""
     current = db.current_status()
     counts = db.counts()
     feeds = db.feed_states()
+    if watched is not None:
+        names = set(watched)
+        feeds = [f for f in feeds if f["name"] in names]
     last_check = max((f["last_attempt"] for f in feeds if f.get("last_attempt")), default=None)
     history = db.status_history()
     return {
@@ -37,7 +43,8 @@ def status_report(db: Database, topic: str) -> dict[str, Any]:
         "sources": counts["independent"],
         "evidence": _evidence(current["evidence"]) if current else [],
         "changes": len(history),
-        "feeds": {"total": len(feeds), "failing": sum(1 for f in feeds if f["failures"])},
+        "feeds": {"total": len(watched) if watched is not None else len(feeds),
+                  "failing": sum(1 for f in feeds if f["failures"])},
     }
 
 

@@ -109,7 +109,7 @@ def command_text(reader: StateReader, subcommand: str) -> str:
     """The plain text for one subcommand, from the shared report texts."""
     db = reader.db
     if subcommand == "status":
-        return status_text(status_report(db, reader.topic))
+        return status_text(status_report(db, reader.topic, [f["name"] for f in reader.feeds()]))
     if subcommand == "history":
         return history_text(history_report(db))
     if subcommand == "sources":

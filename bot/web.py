@@ -76,6 +76,11 @@ class StateReader(Protocol):
     def database_state(self) -> str: ...
 
 
+def watched(reader: StateReader) -> list[str]:
+    """The names of the watchlist's feeds (what the status counts as watched)."""
+    return [feed["name"] for feed in reader.feeds()]
+
+
 def probe_database(path: Path, timeout: float = PROBE_TIMEOUT) -> str:
     """``"writable"`` if a write lock can be taken (``BEGIN IMMEDIATE; ROLLBACK``) on its own
     short-lived connection, else why not. Never creates the file."""
@@ -282,7 +287,7 @@ class StoreCollector:
 
     def collect(self) -> Iterator[Metric]:
         db = self.reader.db
-        yield from _status_metrics(status_report(db, self.reader.topic))
+        yield from _status_metrics(status_report(db, self.reader.topic, watched(self.reader)))
         states = {f["name"]: f for f in db.feed_states()}
         yield from _feed_metrics(feeds_report(db, self.reader.feeds()), states)
         yield from _delivery_metrics(db.deliveries())
@@ -430,7 +435,7 @@ def _timeline_png(reader: StateReader) -> bytes | None:
 def page_html(reader: StateReader) -> str:
     """The whole page; every value from the store is escaped."""
     db = reader.db
-    report = status_report(db, reader.topic)
+    report = status_report(db, reader.topic, watched(reader))
     sections = [
         _status_html(report),
         _history_html(history_report(db), _timeline_png(reader) is not None),
@@ -476,7 +481,7 @@ class _Routes:
         return _json(body, 200 if healthy else 503)
 
     async def status_json(self, request: web.Request) -> web.Response:
-        return _json(status_report(self.reader.db, self.reader.topic))
+        return _json(status_report(self.reader.db, self.reader.topic, watched(self.reader)))
 
     async def metrics(self, request: web.Request) -> web.Response:
         try:

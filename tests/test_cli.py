@@ -155,3 +155,17 @@ def test_console_script_and_module_are_the_same_program(workdir: Path):
     assert script.exists(), "the console script is installed beside the interpreter"
     assert subprocess.run([script, "--help"], capture_output=True, text=True).stdout == module.stdout
     assert module.stdout.startswith("Usage: treatybot ")
+
+
+def test_status_counts_the_watchlists_feeds_not_those_removed_from_it(workdir: Path):
+    def feeds_in_status() -> dict:
+        result = treatybot("status", "--json", cwd=workdir)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)["feeds"]
+
+    assert feeds_in_status() == {"total": 1, "failing": 0}  # watched, not checked yet
+    assert treatybot("run", "--once", cwd=workdir).returncode == 0
+    assert feeds_in_status() == {"total": 1, "failing": 1}  # the dead feed failed
+    removed = treatybot("watch", "remove", "Dead feed", cwd=workdir)
+    assert removed.returncode == 0, removed.stderr
+    assert feeds_in_status() == {"total": 0, "failing": 0}  # its state is kept, not counted
