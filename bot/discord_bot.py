@@ -559,8 +559,11 @@ class TreatyBot(discord.Client):
         key = HASH_KEY.format(scope=scope)
         db = self.app.db
         if db is not None and db.get_value(key) == digest:
-            log.info("slash commands unchanged for %s; not syncing", where)
-            return False
+            if await self._commands_registered(target):
+                log.info("slash commands unchanged for %s; not syncing", where)
+                return False
+            log.warning("slash commands missing on Discord for %s (deleted, or the "
+                        "application was reset); syncing them again", where)
         try:
             synced = await self.tree.sync(guild=target)
         except (discord.HTTPException, app_commands.AppCommandError) as exc:
@@ -570,6 +573,17 @@ class TreatyBot(discord.Client):
             db.set_value(key, digest)
         log.info("synced %d slash command(s) to %s", len(synced), where)
         return True
+
+    async def _commands_registered(self, target: discord.Object | None) -> bool:
+        """Whether Discord still has every command of the tree (one GET). When it cannot be
+        asked, assume it has: the sync stays skipped, as the stored hash says."""
+        try:
+            registered = await self.tree.fetch_commands(guild=target)
+        except (discord.HTTPException, app_commands.AppCommandError) as exc:
+            log.warning("could not list the registered slash commands: %s", _short(exc))
+            return True
+        names = {command.name for command in registered}
+        return all(c.name in names for c in self.tree.get_commands(guild=target))
 
 
 # --------------------------------------------------------------------------------------

@@ -399,3 +399,21 @@ def test_texts_fit_and_ping_nobody() -> None:
     text = inert("@everyone <@123> **bold** https://example.com/a_b_c")
     assert "@everyone" not in text and "<@1" not in text
     assert "\\*\\*bold\\*\\*" in text and "https://example.com/a_b_c" in text
+
+
+async def test_commands_deleted_on_discord_are_synced_again_though_unchanged(
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    connect_to(monkeypatch, fake)
+    folder = team_folder(tmp_path, "  - console\n")
+    async with running_app(folder):
+        pass
+    assert len(fake.command_syncs) == 1
+    fake.guild_commands[GUILD_ID] = []  # someone removed them (or the application was reset)
+    caplog.set_level(logging.INFO, logger="bot.discord_bot")
+    async with running_app(folder):
+        pass
+    assert [s.method for s in fake.command_syncs] == ["PUT", "PUT"]
+    assert [c["name"] for c in fake.guild_commands[GUILD_ID]] == ["treaty"]
+    assert "missing on Discord" in caplog.text
