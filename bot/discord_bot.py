@@ -117,6 +117,15 @@ ERROR_WHAT = {
 }
 
 _DISABLED_STATUSES = frozenset({401, 403, 404})
+# Gateway close codes after which discord.py does not reconnect (the client stops).
+FATAL_CLOSE_CODES = {
+    4004: f"authentication failed: check {ENV_TOKEN}",
+    4010: "invalid shard",
+    4011: "sharding required",
+    4012: "invalid API version",
+    4013: "invalid intents",
+    4014: "disallowed intents: enable them in the Developer Portal",
+}
 _RETRYABLE_4XX = frozenset({408, 425})
 _DETAIL_MAX = 200
 
@@ -606,6 +615,15 @@ def _header_seconds(exc: discord.HTTPException) -> float | None:
     return None
 
 
+def _close_code(failure: BaseException | None) -> int | None:
+    """The gateway close code that stopped the client, if that is what stopped it."""
+    if isinstance(failure, discord.PrivilegedIntentsRequired):
+        return 4014
+    if isinstance(failure, discord.ConnectionClosed):
+        return failure.code
+    return None
+
+
 def delivery_error(exc: BaseException, where: str) -> DeliveryError:
     """What an exception from discord.py means for the outbox (see bot.outputs)."""
     if isinstance(exc, discord.RateLimited):
@@ -682,9 +700,16 @@ class DiscordChannelOutput:
         return str(message.id)
 
     async def _ready(self) -> None:
-        if isinstance(self.bot.failure, discord.LoginFailure):
+        failure = self.bot.failure
+        if isinstance(failure, discord.LoginFailure):
             raise mark(OutputDisabled(f"{self.where}: Discord refused the token in {ENV_TOKEN}"),
                        retryable=False, http_status=401)
+        code = _close_code(failure)
+        if code in FATAL_CLOSE_CODES:
+            # the client has stopped for good: waiting for it would hold the digests forever
+            raise mark(OutputDisabled(f"{self.where}: the Discord gateway closed the connection "
+                                      f"({code}: {FATAL_CLOSE_CODES[code]})"),
+                       retryable=False)
         if not await self.bot.wait_ready(self.ready_wait):
             raise mark(DeliveryError("discord client not connected"), retryable=True)
 

@@ -318,6 +318,9 @@ class FakeDiscord:
         guild_name: str = "Treaty Watchers",
     ) -> None:
         self.token = token
+        # what IDENTIFY checks; set it apart from ``token`` to have the gateway refuse a token
+        # the REST API accepted (a token reset between login and connect)
+        self.gateway_token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_deadline = interaction_deadline
         self.granted_privileged_intents = granted_privileged_intents
@@ -860,7 +863,7 @@ class FakeDiscord:
         if conn.session is not None:
             await conn.ws.close(code=4005, message=b"Already authenticated.")
             return
-        if self.token is not None and data.get("token") != self.token:
+        if self.gateway_token is not None and data.get("token") != self.gateway_token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
         intents = int(data.get("intents", 0) or 0)

@@ -417,3 +417,23 @@ async def test_commands_deleted_on_discord_are_synced_again_though_unchanged(
     assert [s.method for s in fake.command_syncs] == ["PUT", "PUT"]
     assert [c["name"] for c in fake.guild_commands[GUILD_ID]] == ["treaty"]
     assert "missing on Discord" in caplog.text
+
+
+async def test_a_token_refused_by_the_gateway_disables_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The REST login passed, then the gateway closed with 4004 (the token was reset): the
+    client does not reconnect, so the output is disabled and says why, instead of waiting."""
+    async with FakeDiscord.start(token=TOKEN) as fake:
+        fake.gateway_token = "the token after a reset"
+        connect_to(monkeypatch, fake)
+        folder = team_folder(tmp_path, "  - console\n" + discord_output())
+        await _run(make_app(folder), True)
+    assert fake.channel_messages == []
+    db = Database.in_folder(folder / "state")
+    try:
+        reason = db.disabled_outputs()["discord"]
+        assert "4004" in reason and "authentication failed" in reason
+    finally:
+        db.close()
+    assert TOKEN not in caplog.text
