@@ -4,12 +4,14 @@ page, health and metrics while the scheduler runs, and stops cleanly on SIGTERM.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.error
 import urllib.request
@@ -83,3 +85,58 @@ def test_container_command_serves_health_status_metrics_and_page(tmp_path: Path)
             if proc.poll() is None:
                 proc.kill()
     assert proc.returncode == 0, proc.stderr.read()
+
+
+def _dockerfile_copies() -> list[str]:
+    """The sources of the Dockerfile's COPY lines: all the image gets of the repository."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    sources: list[str] = []
+    for line in re.findall(r"^COPY (.+)$", text, re.M):
+        sources += line.split()[:-1]  # the last word is the destination
+    return sources
+
+
+def _pip_target(source: Path, target: Path) -> subprocess.CompletedProcess:
+    # the test extra brings a setuptools that builds wheels, so no index is needed
+    isolation = ["--no-build-isolation"]
+    return subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *isolation,
+         "--target", str(target), str(source)],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_the_files_the_image_copies_make_a_working_installed_bot(tmp_path: Path):
+    """What `docker build` does, short of Docker (no engine here): only the files the
+    Dockerfile copies, installed as a package (not editable), run from another folder with the
+    image's environment. A module left out of the package, or a file read from the checkout,
+    fails here."""
+    app = tmp_path / "app"
+    app.mkdir()
+    sources = _dockerfile_copies()
+    assert {"pyproject.toml", "bot", "seeds", "watchlist.yaml"} <= set(sources)
+    for name in sources:
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, app / name)
+    shutil.rmtree(app / "bot" / "__pycache__", ignore_errors=True)
+    built = _pip_target(app, tmp_path / "site")
+    assert built.returncode == 0, built.stderr[-2000:]
+
+    # -S: no site module, so no .pth file runs and this checkout's editable install cannot
+    # lend the installed copy a module it lacks; the dependencies come from this interpreter's
+    # site-packages, after the installed copy (the image's interpreter has them itself)
+    deps = sysconfig.get_paths()["purelib"]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{tmp_path / 'site'}{os.pathsep}{deps}",
+           "TREATYBOT_WATCHLIST": str(app / "watchlist.yaml"),
+           "TREATYBOT_STATE": str(tmp_path / "data" / "state"), "HOME": str(tmp_path)}
+    elsewhere = tmp_path / "elsewhere"  # not the checkout: nothing imported from the cwd
+    elsewhere.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", "import sys; sys.path.remove('') if '' in sys.path else None; "
+         "import bot; assert bot.__file__.startswith(sys.argv[1]), bot.__file__; "
+         "from bot.cli import main; main(['run', '--once'], prog_name='treatybot')",
+         str(tmp_path / "site")],
+        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Treaty baseline: delayed" in result.stdout
+    assert (tmp_path / "data" / "state").is_dir()
