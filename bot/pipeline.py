@@ -30,7 +30,8 @@ class Analysis:
     relevant: bool
     reason: str
     findings: list[tuple[str, Finding]]  # (sentence, finding)
-    fingerprint: Fingerprint
+    # for the near-duplicate search, which looks at relevant articles only: None when irrelevant
+    fingerprint: Fingerprint | None
 
     @property
     def status(self) -> str | None:
@@ -50,9 +51,9 @@ class Analyzer:
 
     def analyze(self, title: str, paragraphs: list[str]) -> Analysis:
         relevance = self.matcher.article_relevance(title, paragraphs)
-        print_ = fingerprint(title, paragraphs)
         if not relevance.relevant:
-            return Analysis(False, relevance.reason, [], print_)
+            return Analysis(False, relevance.reason, [], None)
+        print_ = fingerprint(title, paragraphs)
         findings: list[tuple[str, Finding]] = []
         # the classifier's cost grows with the square of a sentence's length: cap it
         sentences = [(title[:MAX_SENTENCE_CHARS], True)] + [
@@ -141,7 +142,7 @@ class Engine:
                seen: tuple[str, str] | None = None) -> IngestResult:
         analysis = self.analyzer.analyze(title, paragraphs)
         duplicate_of = None
-        if analysis.relevant:
+        if analysis.fingerprint is not None:
             duplicate_of = self._find_original(analysis.fingerprint, published)
         evidence = [
             Evidence(
@@ -153,7 +154,9 @@ class Engine:
         ]
         article_id = self.db.add_article(
             key=key, kind=kind, title=title, source=source, body="\n\n".join(paragraphs),
-            relevant=analysis.relevant, fingerprint=analysis.fingerprint.to_text(),
+            relevant=analysis.relevant,
+            # an irrelevant article is never a near-duplicate candidate: no fingerprint kept
+            fingerprint=analysis.fingerprint.to_text() if analysis.fingerprint else "",
             evidence=evidence, status=analysis.status, duplicate_of=duplicate_of, feed=feed,
             url=url, path=path, published=published, date_note=date_note, seen=seen,
         )
