@@ -132,6 +132,9 @@ class App:
         self.reload_interval = 2.0  # seconds between checks of the watchlist file
         self.progress = progress  # a progress bar on stderr for long loads (a terminal)
         self.last_cycle_at: str | None = None
+        self._delivery_lock = asyncio.Lock()  # shared by every outbox this App builds
+        self._retiring: set[asyncio.Task[None]] = set()
+        self._fetcher_settings: dict[str, Any] = {}
 
     # -- life cycle ----------------------------------------------------------------------
     async def start(self) -> None:
@@ -149,17 +152,58 @@ class App:
         self.watchlist = watchlist
         self.engine = Engine(self.db, topic_from(watchlist), settings_from(watchlist),
                              [o.key for o in watchlist.outputs])
-        poll = watchlist.poll
-        if self.fetcher is None:
-            self.fetcher = Fetcher(timeout=poll.timeout, connect_timeout=poll.connect_timeout,
-                                   max_bytes=poll.max_bytes, per_host=poll.per_host,
-                                   allow_local_files=watchlist.allow_local)
+        settings = _fetcher_settings(watchlist)
+        if self.fetcher is None or settings != self._fetcher_settings:
+            if self.fetcher is not None:  # a reload changed them: polls from now on use these
+                self._retire_fetcher(self.fetcher)
+            self.fetcher = Fetcher(**settings)
+            self._fetcher_settings = settings
         outputs, unavailable = self._build_outputs(watchlist)
         for key in outputs:
             self.db.enable_output(key)
-        self.outbox = Outbox(self.db, outputs, unavailable)
+        previous = self.outbox
+        self.outbox = Outbox(self.db, outputs, unavailable, lock=self._delivery_lock)
+        if previous is not None:
+            self._retire(previous)
         for key, why in unavailable.items():
             log.warning("output %s is not available: %s", key, why)
+
+    def _retire(self, outbox: Outbox) -> None:
+        """Close the outputs of an outbox a reload replaced, once a delivery it may be making
+        is done (it holds the shared lock meanwhile)."""
+
+        async def close_when_idle() -> None:
+            async with self._delivery_lock:
+                await outbox.close()
+
+        try:
+            task = asyncio.get_running_loop().create_task(close_when_idle())
+        except RuntimeError:  # no loop: nothing can be sending
+            return
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    def _retire_fetcher(self, fetcher: Fetcher) -> None:
+        """Close a fetcher a reload replaced once the polls that may be using it are done."""
+        polling = set(self._running)
+
+        async def close_when_idle() -> None:
+            deadline = asyncio.get_running_loop().time() + fetcher.timeout + 30
+            while polling & self._running and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.2)
+            await fetcher.close()
+
+        try:
+            task = asyncio.get_running_loop().create_task(close_when_idle())
+        except RuntimeError:
+            return
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def deliver(self) -> DeliveryReport:
+        """Deliver what is due through the current outbox (the one the last reload built)."""
+        assert self.outbox is not None
+        return await self.outbox.deliver_due()
 
     def _build_outputs(self, watchlist: Watchlist) -> tuple[dict[str, Output], dict[str, str]]:
         outputs: dict[str, Output] = {}
@@ -237,6 +281,8 @@ class App:
     async def close(self) -> None:
         if getattr(self, "discord", None) is not None:
             await self.discord.shutdown()  # first: its commands read the database
+        if self._retiring:
+            await asyncio.gather(*self._retiring, return_exceptions=True)
         if self.outbox:
             await self.outbox.close()
         if self.fetcher:
@@ -280,8 +326,8 @@ class App:
         targets = self.watchlist.feeds if feeds is None else feeds
         report.polls = await self._poll_all(targets, respect_backoff)
         report.digests = self.decide(report.polls, notes)
-        report.delivery = await self.outbox.deliver_due()
-        self.last_cycle_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        report.delivery = await self.deliver()
+        self.last_cycle_at = _now_iso()
         log.info("%s", report.summary())
         return report
 
@@ -308,7 +354,7 @@ class App:
             pause = report.delivery.soonest_retry + 0.05
             await asyncio.sleep(pause)
             waited += pause
-            report.delivery = await self.outbox.deliver_due()
+            report.delivery = await self.deliver()
         return report
 
     async def run_forever(self, stop: asyncio.Event | None = None) -> None:
@@ -322,7 +368,8 @@ class App:
         self.scheduler = scheduler
         self._schedule_feeds(scheduler)
         self._schedule_daily(scheduler)
-        scheduler.add_job(self.outbox.deliver_due, "interval", seconds=5, id="outbox",
+        # self.deliver, not self.outbox.deliver_due: a reload replaces the outbox
+        scheduler.add_job(self.deliver, "interval", seconds=5, id="outbox",
                           max_instances=1, coalesce=True)
         scheduler.start()
         log.info("watching %d feed(s); digests go to %s", len(self.watchlist.feeds),
@@ -344,13 +391,16 @@ class App:
         for feed in self.watchlist.feeds:
             self._schedule_feed(scheduler, feed, first_in=self.watchlist.feed_interval(feed))
 
-    def _schedule_feed(self, scheduler: Any, feed: Feed, *, first_in: float) -> None:
+    def _schedule_feed(self, scheduler: Any, feed: Feed, *, first_in: float,
+                       spread_first: bool = True) -> None:
+        """Poll ``feed`` every interval (plus jitter), first in ``first_in`` seconds (plus
+        jitter, unless ``spread_first`` is False: a feed just added is polled at once)."""
         jitter = int(self.watchlist.poll.jitter)
         scheduler.add_job(
             self._poll_job, "interval", args=[feed.name],
             seconds=self.watchlist.feed_interval(feed), jitter=jitter or None,
             id=f"feed:{feed.name}", replace_existing=True, max_instances=1, coalesce=True,
-            next_run_time=_after(first_in, jitter),
+            next_run_time=_after(first_in, jitter if spread_first else 0),
         )
 
     def _schedule_daily(self, scheduler: Any) -> None:
@@ -382,7 +432,7 @@ class App:
                               current.get("party"), current.get("since"), stories, day)
         self.db.enqueue_digest(digest, [o.key for o in self.watchlist.outputs],
                                once_key=f"daily:{day}")
-        await self.outbox.deliver_due()
+        await self.deliver()
 
     def reconfigure(self, watchlist: Watchlist) -> None:
         """Apply a new, valid watchlist while running (hot reload).
@@ -407,18 +457,32 @@ class App:
                          and old.feed_interval(before) == watchlist.feed_interval(feed))
             if f"feed:{feed.name}" in jobs and unchanged:
                 continue
-            self._schedule_feed(scheduler, feed, first_in=1.0)
+            self._schedule_feed(scheduler, feed, first_in=1.0, spread_first=False)
 
     async def _poll_job(self, name: str) -> None:
+        """One feed's scheduled poll: a cycle of one feed (seeds are loaded by then)."""
         feed = self.watchlist.feed(name)
         if feed is None:
             return
-        result = await self.poll(feed)
-        if result.skipped:
-            return
-        self.decide([result])
-        assert self.outbox is not None
-        await self.outbox.deliver_due()
+        report = CycleReport()
+        report.polls = [await self.poll(feed)]
+        if not report.polls[0].skipped:
+            report.digests = self.decide(report.polls)
+            report.delivery = await self.deliver()
+            log.info("%s: %s", name, report.summary())
+        self.last_cycle_at = _now_iso()
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _fetcher_settings(watchlist: Watchlist) -> dict[str, Any]:
+    """The Fetcher's arguments from the watchlist: when a reload changes them, a new one."""
+    poll = watchlist.poll
+    return {"timeout": poll.timeout, "connect_timeout": poll.connect_timeout,
+            "max_bytes": poll.max_bytes, "per_host": poll.per_host,
+            "allow_local_files": watchlist.allow_local}
 
 
 def _after(seconds: float, jitter: int) -> datetime:

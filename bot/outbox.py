@@ -41,11 +41,14 @@ class DeliveryReport:
 
 class Outbox:
     def __init__(self, db: Database, outputs: dict[str, Output],
-                 unavailable: dict[str, str] | None = None) -> None:
+                 unavailable: dict[str, str] | None = None, *,
+                 lock: asyncio.Lock | None = None) -> None:
         self.db = db
         self.outputs = outputs
         self.unavailable = dict(unavailable or {})  # configured but cannot run (no token, ...)
-        self._lock = asyncio.Lock()
+        # one delivery at a time over the same database: an outbox replaced by a hot reload
+        # shares its lock with the new one, or both would send the same pending rows
+        self._lock = lock or asyncio.Lock()
         self._queued_notice = False
 
     async def deliver_due(self) -> DeliveryReport:

@@ -8,6 +8,7 @@ digest naming each problem with its line; the fix posts ``config_reloaded``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,13 @@ def describe_changes(old: Watchlist, new: Watchlist) -> list[str]:
         changes.append("topic changed")
     if old.status != new.status:
         changes.append("status thresholds changed")
+    for section in ("poll", "health", "digest", "commands"):
+        before, after = getattr(old, section).model_dump(), getattr(new, section).model_dump()
+        changed = [key for key in after if before.get(key) != after[key]]
+        if changed:
+            changes.append(f"{section}: {', '.join(changed)} changed")
+    if old.allow_local != new.allow_local:
+        changes.append(f"allow_local: {'on' if new.allow_local else 'off'}")
     return changes or ["no effective change"]
 
 
@@ -63,12 +71,15 @@ class Reloader:
             path, on_valid=self._on_valid, on_invalid=self._on_invalid, interval=interval,
             current=app.watchlist,
         )
+        self._sending: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         await self.watcher.start()
 
     async def stop(self) -> None:
         await self.watcher.stop()
+        if self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
 
     async def _on_valid(self, watchlist: Watchlist) -> None:
         old = self.app.watchlist
@@ -99,5 +110,10 @@ class Reloader:
         db.enqueue_digest(digest, [o.key for o in self.app.watchlist.outputs])
 
     async def _deliver(self) -> None:
-        if self.app.outbox is not None:
-            await self.app.outbox.deliver_due()
+        """Send the notice in the background: a slow output must not hold up the watcher
+        (the next edit would wait behind it)."""
+        if self.app.outbox is None:
+            return
+        task = asyncio.get_running_loop().create_task(self.app.deliver())
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)

@@ -268,3 +268,60 @@ async def test_running_bot_survives_a_broken_edit_and_picks_up_the_fix(site, tmp
         stop.set()
         await asyncio.wait_for(task, 5)
         await app.close()
+
+
+async def test_a_reload_during_a_slow_delivery_sends_nothing_twice(site, tmp_path):
+    """The outbox is rebuilt by every reload. Deliveries go on through the newest one only
+    (the scheduler's outbox job included: it fires 5 s after the start-up cycle, mid-queue
+    here), one at a
+    time, and an output removed by an edit gets nothing more."""
+    from webhook_standin import running_standin
+
+    site.feed("tass", items=[SIGNED], etag=False, last_modified=False)
+    async with running_standin() as hook:
+        hook.answer(stall=2.0, times=50)  # every delivery takes 2 s: the queue lasts ~6 s
+        extra = (f"  - type: slack_webhook\n    url: {hook.slack_url()}\n"
+                 "poll:\n  interval: 1s\n  jitter: 0s")
+        path = make_watchlist(tmp_path, {"tass": f"{site.base_url}/tass.xml"}, extra=extra)
+        app = App(load_watchlist(path), tmp_path / "state", console_stream=io.StringIO())
+        app.reload_interval = 0.1
+        await app.start()
+        stop = asyncio.Event()
+        task = asyncio.create_task(app.run_forever(stop))
+        try:
+            for _ in range(100):  # the start-up cycle has delivered the baseline
+                if hook.received and getattr(app, "scheduler", None) is not None:
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(0.3)  # the watcher is running
+            for before, after in (("1s", "2s"), ("2s", "3s"), ("3s", "4s")):
+                text = path.read_text(encoding="utf-8")
+                path.write_text(text.replace(f"interval: {before}", f"interval: {after}"),
+                                encoding="utf-8")
+                await asyncio.sleep(0.5)
+            for _ in range(150):  # the queue drains through the hook, one at a time
+                if len(hook.received) >= 4 and not app.db.pending_deliveries():
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(1.0)  # and a repeat, if there were one, would have arrived
+            to_slack = [d for d in app.db.deliveries() if d["output"] == "slack_webhook"]
+            assert len(to_slack) == 4  # the baseline and three config_reloaded
+            assert all(d["state"] == "delivered" for d in to_slack)
+            assert len(hook.received) == 4, [r.payload.get("text", "")[:60]
+                                             for r in hook.received]  # each once
+
+            # remove the slack output: what is queued later is not sent to it
+            path.write_text(path.read_text(encoding="utf-8").replace(
+                f"  - type: slack_webhook\n    url: {hook.slack_url()}\n", ""), encoding="utf-8")
+            await asyncio.sleep(1.0)
+            path.write_text(path.read_text(encoding="utf-8").replace("interval: 4s",
+                                                                     "interval: 5s"),
+                            encoding="utf-8")
+            await asyncio.sleep(6)  # past the scheduler's next outbox run
+            assert len(hook.received) == 4
+            kinds = [d["kind"] for d in digests(tmp_path)]
+            assert kinds.count("config_reloaded") == 5  # the jsonl output still gets them
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 10)
+            await app.close()
