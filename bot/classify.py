@@ -17,7 +17,7 @@ How a sentence is read:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .models import Status
 from .relevance import TopicMatcher, fold, memoize
@@ -39,7 +39,8 @@ _HYPOTHESIS = re.compile(
     r"or (be )?postpon\w*|or (be )?delay\w*|or (be )?put off|would (replace|mean|make))\b"
 )
 _GENERIC_DEAL = re.compile(
-    r"\b(several|other|two|three|four|five|\d+|a number of|various|additional|a series of)\s+"
+    r"\b(several|other|two|three|four|five|\d+|a number of|various|additional|a series of|"
+    r"dozens|many|numerous|scores|hundreds|a raft of|a package of|a host of)\s+"
     r"(\w+\s+){0,2}(agreements?|deals?|accords?|memorand\w+|documents?|contracts?)\b|"
     r"\ban?\s+(\S+\s+){0,3}(agreement|deal|accord|memorandum|contract)( with \w+)?\s+"
     r"(on|to|for|covering|in the field)\b"
@@ -67,7 +68,7 @@ _FUTURE_AFTER = re.compile(
     r"in the near future|shortly)\b"
 )
 _NEGATION = re.compile(
-    r"\b(not|n't|never|no|without|yet to|failed to|nor|neither|refus\w+|rather than|"
+    r"\b(not|n't|never|no|nothing|none|nobody|without|yet to|failed to|nor|neither|refus\w+|rather than|"
     r"instead of|no longer|cannot)\b"
 )
 _DENIAL = re.compile(
@@ -129,13 +130,30 @@ _APPROVE = re.compile(
 )
 _DRAFT_APPROVAL = re.compile(
     r"\b(approv\w*|endors\w*)\b[^.]{0,40}\bdraft\b|\bdraft\b[^.]{0,30}\b(approv\w*)|"
-    r"\b(order|decree)\b[^.]{0,60}\b(approv\w*|draft|on (the )?signing|endors\w*)\b"
+    r"\b(order|decree)\b[^.]{0,60}\b(approv\w*|draft|on (the )?signing|endors\w*|authori[sz]\w*)\b|"
+    r"\bsign(s|ed|ing)? off\b[^.]{0,40}\bdraft\b"
 )
 _SIGN = re.compile(
     r"\b(sign(s|ed)?|ink(s|ed)?|seal(s|ed)?|put (their |his )?signatures? (to|on|under)|"
-    r"signing ceremony|signed off|sign-off|initial(l)?ed|put pen to paper|"
+    r"signing ceremony|signed off|sign-off|put pen to paper|"
     r"conclud(ed|es)(?=[^.]{0,60}\b(treaty|pact|agreement)))\b(?! of\b)(?!s of\b)"
 )
+# what a report is not sure of: no single such report is enough for an official act
+_HEARSAY = re.compile(
+    r"\b(reportedly|unconfirmed|allegedly|purportedly|rumou?r\w*|"
+    r"according to (\w+ ){0,2}(sources|reports|insiders|media reports)|"
+    r"(sources|insiders) (say|said|told|claim\w*)|(is|are|was|were) said to have)\b"
+)
+HEARSAY_CONFIDENCE = 0.6
+# "signed the roadmap / a memorandum / the decree ..." is not signing the treaty
+_OTHER_DOCUMENT = re.compile(
+    r"^\s+(the |a |an |its |their )?(\w+ ){0,2}(road ?maps?|memorand\w+|mous?|protocols?|plans?|"
+    r"declarations?|statements?|decrees?|orders?|laws?|bills?|letters?|contracts?|programm?es?|"
+    r"communiques?|minutes|visa|deals? on|agreements? on)\b"
+)
+# "signed a ... treaty" with one party named: some treaty, not necessarily this one
+_INDEFINITE_TREATY = re.compile(r"^\s+(a|an|another)\s+(\S+\s+){0,4}(treaty|pact|agreement|accord|deal)\b")
+_EXCHANGE = re.compile(r"\bexchang\w* (\w+ ){0,3}(notes|instruments|documents)\b")
 _SIGNING_NOUN = re.compile(r"\bsigning\b(?! ceremony (was|took|has))")
 _SIGNING_PAST = re.compile(r"\b(since|after|following) (the |its )?signing\b")
 _BARE_VERB = re.compile(r"^(sign|ink|seal)$")
@@ -147,7 +165,9 @@ _DELAYED = re.compile(
     r"(will|would) not be signed at|not be signed (at|in|during)|"
     r"(signing|ceremony) (was |has been |had been )?(moved|rescheduled)|setback|"
     r"hold(ing|s)? up|held (\w+ ){0,3}up|slip(s|ped|ping)?|shifted to|moved to|set back|"
-    r"not go ahead|rather than (being )?sign\w*|(will|would) now be signed)\b"
+    r"not go ahead|rather than (being )?sign\w*|(will|would) now be signed|"
+    r"(end(s|ed)?|conclud\w*|wrap(s|ped)? up|close[sd]?|fail(s|ed)?) (\w+ ){0,2}without (a |the |any )?"
+    r"(\w+ ){0,2}(signing|signature|treaty|pact|deal))\b"
 )
 # After signature: a party leaves the treaty, or stops applying it. Talks suspended before
 # signature are a delay (above), not this: the treaty itself must be what is left or suspended.
@@ -178,6 +198,7 @@ _DRAFTING = re.compile(
     r"being (prepared|agreed|developed|drawn up|finalised|finalized|negotiated)|"
     r"high level of readiness|talks on the (new )?(treaty|pact|agreement)|"
     r"agreed to (develop|draft|prepare)|under (discussion|negotiation|preparation)|"
+    r"initial(l)?(ed|ing) (the )?(\w+ ){0,3}(text|treaty|pact|agreement|document)|"
     r"final touches|agree\w* (the )?final text|working through|(is|was) (fully )?ready\b(?! to)|close to (a |the )?(new )?(treaty|pact|deal|agreement))\b"
 )
 
@@ -320,7 +341,10 @@ class SentenceClassifier:
             if not bound(m) or self._is_negated(folded, m.start()):
                 continue
             past = re.match(r"(entered|came|took|went|became|was|has been)\b", m.group(0))
-            if not past and _IN_FORCE_PROVISION.search(folded[m.end() : m.end() + 80]):
+            provision = _IN_FORCE_PROVISION.search(folded[m.end() : m.end() + 80])
+            if provision and is_headline and "days" not in provision.group(0):
+                provision = None  # a headline reports the event: "enters into force after ..."
+            if not past and provision:
                 continue
             if self._is_future(folded, m.start(), m.end()) and m.group(0) != "entry into force":
                 continue
@@ -374,7 +398,8 @@ class SentenceClassifier:
                 continue
             if self._is_future(folded, m.start(), m.end()):
                 continue
-            if re.search(r"\bboth (russia and iran|countries|sides|parties)\b", folded):
+            if (re.search(r"\bboth (russia and iran|countries|sides|parties)\b", folded)
+                    or _EXCHANGE.search(folded)):
                 party = "both"
             elif russia and not iran:
                 party = "russia"
@@ -417,6 +442,13 @@ class SentenceClassifier:
                 if infinitive or self._is_future(folded, m.start(), m.end()):
                     found.append(Finding(Status.DRAFTING, "future_signing", 0.7))
                     continue
+                after = folded[m.end() : m.end() + 60]
+                if _OTHER_DOCUMENT.match(after):
+                    continue  # a roadmap, memorandum, decree... was signed, not the treaty
+                segment = self._segment_for(text, m.start())
+                if (_INDEFINITE_TREATY.match(after)
+                        and len(self.matcher.parties_in(segment)) < 2):
+                    continue  # "Russia signed a ... treaty", the other party not named there
                 retro = self._is_retro(folded, m.start())
                 both_named = len(self.matcher.parties_in(text)) >= 2
                 found.append(
@@ -449,7 +481,7 @@ class SentenceClassifier:
                 re.search(
                     r"\b(may|might|could|possibly)\b", folded[max(0, m.start() - 60) : m.end()]
                 )
-            )
+            ) or bool(_THREAT.search(folded[max(0, m.start() - 40) : m.start()]))
             retro = bool(_RETRO_SENTENCE.search(folded)) or bool(
                 re.search(
                     r"\b(after (months|years|weeks) of|once|previously|earlier)\s+(\w+\s+)?$",
@@ -502,6 +534,13 @@ class SentenceClassifier:
                 f
                 if f.contested
                 else Finding(f.status, f"{f.rule}_denied", 0.3, f.party, f.retrospective, True)
+                for f in found
+            ]
+        if _HEARSAY.search(folded):
+            # reported by unnamed sources: counts only with another story behind it
+            found = [
+                replace(f, confidence=min(f.confidence, HEARSAY_CONFIDENCE))
+                if f.status.rank >= Status.SIGNED.rank else f
                 for f in found
             ]
         if not in_treaty_article and not _SPECIFIC.search(folded):

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.classify import SentenceClassifier
+from bot.decide import DecisionSettings, decide
 from bot.evaluate import evaluate
-from bot.models import Status
+from bot.models import Evidence, Status
 from bot.pipeline import Analyzer
 from bot.topic import DEFAULT_TOPIC
 
@@ -122,3 +123,81 @@ def test_denied_suspension_of_the_treaty_is_contested():
         "The Kremlin denied reports that Iran had suspended the treaty with Russia.",
         in_treaty_article=True)
     assert found and all(f.contested for f in found)
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        # negated by "nothing"
+        ("Nothing was signed in Kazan, but Russia and Iran say the treaty is ready.", "drafting"),
+        # one party signs some treaty: Russia's treaty with North Korea was reported like this
+        ("Russia signed a comprehensive strategic partnership treaty on Wednesday, days after "
+         "talks with Iran", None),
+        # approving or initialling a text, a decree authorising a signing: before signature
+        ("Experts from Russia and Iran signed off on the final draft of the treaty", "drafting"),
+        ("Pezeshkian signed the decree authorising the signing of the treaty", "drafting"),
+        ("Russia and Iran initialled the text of the treaty", "drafting"),
+        # another document was signed
+        ("Russia and Iran signed the roadmap for the strategic partnership treaty", None),
+        ("Russia and Iran signed a memorandum on the treaty's implementation", None),
+        ("Russia and Iran have signed dozens of agreements over the years, and the treaty is "
+         "the next step", None),
+        # events in other words
+        ("Kazan summit ends without treaty signing between Russia and Iran", "delayed"),
+        ("Putin and Pezeshkian signed the treaty in the Kremlin on Friday.", "signed"),
+    ],
+)
+def test_look_alike_signings_are_not_signatures(sentence, expected):
+    finding = classifier.classify(sentence, in_treaty_article=True)
+    got = finding.status.value if finding and not finding.contested else None
+    assert got == expected
+
+
+@pytest.mark.parametrize("sentence", [
+    "Russia and Iran signed the treaty, according to unconfirmed reports",
+    "Russia and Iran reportedly signed the treaty",
+    "Russia and Iran signed the treaty, sources say",
+])
+def test_hearsay_of_a_signing_is_below_the_single_report_threshold(sentence):
+    finding = classifier.classify(sentence, in_treaty_article=True)
+    assert finding is not None and finding.status is Status.SIGNED
+    assert finding.confidence < DecisionSettings().min_confidence_single  # needs a 2nd story
+
+
+def test_a_headline_reports_entry_into_force_a_provision_does_not():
+    headline = classifier.classify(
+        "Russia-Iran treaty enters into force after exchange of instruments",
+        in_treaty_article=True, is_headline=True)
+    provision = classifier.classify(
+        "The treaty enters into force 30 days after the exchange of instruments of "
+        "ratification.", in_treaty_article=True, is_headline=True)
+    assert headline is not None and headline.status is Status.IN_FORCE
+    assert provision is None or provision.status is not Status.IN_FORCE
+
+
+def test_an_exchange_of_instruments_completes_ratification_by_both():
+    finding = classifier.classify(
+        "Iran and Russia exchanged notes completing ratification of the treaty",
+        in_treaty_article=True)
+    assert finding is not None and finding.status is Status.RATIFIED and finding.party == "both"
+
+
+def test_a_single_article_about_a_look_alike_signing_does_not_make_the_status_signed():
+    """End to end from articles: the decision after each of these alone stays pre-signature."""
+    articles = [
+        ("Russia and Iran: treaty ready, nothing signed in Kazan",
+         ["Nothing was signed in Kazan, but Russia and Iran say the treaty is ready."]),
+        ("Russia signed a comprehensive strategic partnership treaty on Wednesday, days after "
+         "talks with Iran", ["Putin was in Pyongyang for the ceremony with Kim Jong Un."]),
+        ("Iran, Russia initial treaty text",
+         ["Russia and Iran initialled the text of the treaty on comprehensive strategic "
+          "partnership, officials said."]),
+    ]
+    for title, paragraphs in articles:
+        analysis = analyzer.analyze(title, paragraphs)
+        evidence = [Evidence(status=f.status, quote=s, rule=f.rule, confidence=f.confidence,
+                             published="2024-10-24", article_id=1, party=f.party,
+                             retrospective=f.retrospective, contested=f.contested)
+                    for s, f in analysis.findings]
+        status = decide(evidence).status
+        assert status is None or status.rank < Status.SIGNED.rank, title
