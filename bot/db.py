@@ -477,12 +477,17 @@ class Database:
         """The evidence of ``evidence()`` whose row id is above ``after_id``, in the same order,
         each with its sort key (undated last, then by date, then by row id): what an
         up-to-date list needs merged in (evidence rows are only ever added)."""
+        # A near-duplicate carries its story's date (the original's): a rewrite or a re-dated
+        # copy turning up later is the same news, not a later report.
         rows = self._conn.execute(
-            "SELECT e.*, a.title, a.url, a.path, a.source, a.published, "
+            "SELECT e.*, a.title, a.url, a.path, a.source, "
+            "COALESCE(o.published, a.published) AS published, "
             "COALESCE(a.duplicate_of, a.id) AS story "
             "FROM evidence e JOIN articles a ON a.id = e.article_id "
+            "LEFT JOIN articles o ON o.id = a.duplicate_of "
             "WHERE a.relevant = 1 AND e.id > ? "
-            "ORDER BY a.published IS NULL, a.published, e.id",
+            "ORDER BY COALESCE(o.published, a.published) IS NULL, "
+            "COALESCE(o.published, a.published), e.id",
             (after_id,),
         )
         return [

@@ -38,3 +38,34 @@ def test_same_story_through_two_feeds_is_one_story():
                         ["The Majlis voted 192 to 5 to approve the pact."])
     assert is_near_duplicate(wire, aggregator)
     assert not is_near_duplicate(wire, other)
+
+
+def test_a_re_dated_copy_of_an_old_story_is_not_a_later_report(tmp_path):
+    """A rewrite turning up days later (or a feed bumping an item's date) repeats its story:
+    its evidence keeps the story's date, so it does not move the status again."""
+    from bot.db import Database
+    from bot.decide import DecisionSettings
+    from bot.pipeline import Engine
+    from bot.topic import DEFAULT_TOPIC
+
+    db = Database.in_folder(tmp_path)
+    engine = Engine(db, DEFAULT_TOPIC, DecisionSettings(), ["console"])
+    delayed = ("Signing of Russia-Iran strategic partnership treaty postponed",
+               ["The signing of the treaty between Russia and Iran has been postponed because "
+                "of revisions requested by the Iranian side, a Russian diplomat said on Monday.",
+                "Moscow and Tehran had hoped to sign the comprehensive strategic partnership "
+                "treaty during the spring."])
+    engine.ingest(key="old", kind="feed", title=delayed[0], paragraphs=delayed[1],
+                  source="TASS", published="2024-06-03")
+    engine.ingest(key="work", kind="feed",
+                  title="Russia and Iran finalising strategic partnership treaty, Lavrov says",
+                  paragraphs=["Lavrov said Russia and Iran were in the final stages of agreeing "
+                              "the treaty."], source="IRNA", published="2024-06-05")
+    copy = engine.ingest(key="copy", kind="feed", title=delayed[0], paragraphs=delayed[1],
+                         source="TASS", published="2024-06-06")
+    assert copy.duplicate_of is not None  # the same story again
+    decision = engine.decide()
+    try:
+        assert (decision.status.value, decision.since) == ("drafting", "2024-06-05")
+    finally:
+        db.close()
