@@ -631,9 +631,9 @@ class Database:
                 "disabled_at = excluded.disabled_at",
                 (output, reason, utcnow()),
             )
+            # its pending deliveries stay pending: sent when the output is enabled again
             conn.execute(
-                "UPDATE deliveries SET state = 'failed', last_error = ? "
-                "WHERE output = ? AND state = 'pending'",
+                "UPDATE deliveries SET last_error = ? WHERE output = ? AND state = 'pending'",
                 (f"output disabled: {reason}", output),
             )
 

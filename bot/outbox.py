@@ -21,7 +21,7 @@ from .outputs import Output, is_retryable
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 12  # after this many, a failing delivery is retried hourly (and said so once)
 BASE_RETRY = 5.0
 MAX_RETRY = 3600.0
 
@@ -37,6 +37,7 @@ class DeliveryReport:
     failed: int = 0
     unavailable: dict[str, str] = field(default_factory=dict)  # output -> why
     soonest_retry: float | None = None  # seconds until the next retry is due
+    held: dict[str, str] = field(default_factory=dict)  # disabled output -> why (kept pending)
 
 
 class Outbox:
@@ -70,8 +71,8 @@ class Outbox:
                 continue
             output = self.outputs.get(key)
             if key in disabled:
-                self.db.mark_failed(digest_id, key, f"output disabled: {disabled[key]}")
-                report.failed += 1
+                # kept: sent once the output is enabled again (a fixed watchlist, a restart)
+                report.held[key] = disabled[key]
                 continue
             if output is None:
                 continue  # not available in this process (no token, unknown type): stays pending
@@ -85,13 +86,17 @@ class Outbox:
                 continue
             except DeliveryError as exc:
                 blocked.add(key)
-                if not is_retryable(exc) or attempts + 1 >= MAX_ATTEMPTS:
+                if not is_retryable(exc):  # the far end refuses this message: it never will
                     log.error("digest %d to %s failed for good: %s", digest_id, key, exc)
                     self.db.mark_failed(digest_id, key, str(exc))
                     report.failed += 1
                     continue
+                if attempts + 1 == MAX_ATTEMPTS:
+                    log.error("digest %d to %s still failing after %d attempts (%s); kept and "
+                              "retried every %.0f minutes", digest_id, key, attempts + 1, exc,
+                              MAX_RETRY / 60)
                 wait = exc.retry_after if exc.retry_after is not None else min(
-                    MAX_RETRY, BASE_RETRY * (2 ** attempts)
+                    MAX_RETRY, BASE_RETRY * (2 ** min(attempts, 30))
                 )
                 due = datetime.now(timezone.utc) + timedelta(seconds=wait)
                 log.warning("digest %d to %s: %s; retrying in %.1fs", digest_id, key, exc, wait)

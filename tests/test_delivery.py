@@ -151,6 +151,46 @@ async def test_a_404_disables_the_output_and_the_team_is_told(standin, hook_env,
     assert TOKEN not in result.stdout + result.stderr
 
 
+async def test_digests_queued_while_an_output_is_disabled_arrive_once_it_is_fixed(
+        standin, hook_env, tmp_path):
+    standin.fail(404, times=1, service="discord")
+    path = setup_folder(tmp_path, {}, OUTPUTS)
+    await run_cycle(path, tmp_path / "state")  # the baseline: discord refuses, disabled
+    assert [r.status for r in standin.received if r.service == "discord"] == [404]
+    # the team fixes the webhook (a restart with the watchlist enables it again)
+    await run_cycle(path, tmp_path / "state")
+    discord = [r for r in standin.received if r.service == "discord"]
+    assert [r.status for r in discord] == [404, 200]
+    assert "baseline" in discord[1].payload["embeds"][0]["title"].lower()  # not lost
+
+
+async def test_a_delivery_failing_for_hours_is_kept_and_retried_not_dropped(
+        standin, hook_env, tmp_path, caplog):
+    import logging
+
+    from bot.db import Database
+
+    path = setup_folder(tmp_path, {}, OUTPUTS)
+    standin.fail(503, times=100, service="slack")
+    await run_cycle(path, tmp_path / "state")  # first attempt fails: pending, retry scheduled
+    db = Database.in_folder(tmp_path / "state")
+    try:  # as if it had failed all day: the last of the quick attempts, then due now
+        db._conn.execute("UPDATE deliveries SET attempts = ?, next_attempt_at = NULL "
+                         "WHERE output = 'slack_webhook'", (bot.outbox.MAX_ATTEMPTS - 1,))
+        db._conn.commit()
+    finally:
+        db.close()
+    caplog.set_level(logging.ERROR, logger="bot.outbox")
+    await run_cycle(path, tmp_path / "state")
+    db = Database.in_folder(tmp_path / "state")
+    try:
+        (slack,) = [d for d in db.deliveries() if d["output"] == "slack_webhook"]
+    finally:
+        db.close()
+    assert slack["state"] == "pending" and slack["attempts"] == bot.outbox.MAX_ATTEMPTS
+    assert "still failing" in caplog.text and "retried every 60 minutes" in caplog.text
+
+
 def _start_standin(port_file: Path, log: Path, script: list[dict]) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "webhook_standin.py"), "--port", "0",
