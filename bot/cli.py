@@ -20,6 +20,7 @@ from .config import check_watchlist, load_watchlist
 from .db import DB_NAME, Database
 from .errors import ConfigError, TreatybotError
 from .topic import DEFAULT_NAME
+from .urls import redact_url
 
 log = logging.getLogger("bot")
 
@@ -248,9 +249,10 @@ def feeds(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
 
 
 def feeds_report_empty(configured: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"name": f["name"], "url": f["url"], "ok": False, "checked": False, "last_error": None,
-             "failures": 0, "last_attempt": None, "last_success": None, "http_status": None,
-             "items_seen": 0, "next_attempt": None, "interval": f["interval"]} for f in configured]
+    return [{"name": f["name"], "url": redact_url(f["url"]), "ok": False, "checked": False,
+             "last_error": None, "failures": 0, "last_attempt": None, "last_success": None,
+             "http_status": None, "items_seen": 0, "next_attempt": None,
+             "interval": f["interval"]} for f in configured]
 
 
 @main.command()

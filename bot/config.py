@@ -9,6 +9,9 @@ Public API::
     parse_size(value) -> int                  "5MB" -> 5242880
     format_duration(seconds) -> str           5400 -> "1h30m"
     mask_url(url) -> str                      "https://discord.com/api/..." -> "https://discord.com/…"
+    host_address(host) -> IP address | None   "0x7f000001" -> 127.0.0.1 (as the socket layer reads it)
+    is_public_address(ip) -> bool             False for loopback, private, 100.64/10, multicast ...
+    local_url_reason(url) -> str | None       why a feed URL counts as local (needs allow_local)
     check_watchlist(path, *, env=None, text=None) -> (Watchlist | None, [Problem])
     load_watchlist(path, *, env=None) -> Watchlist     raises ConfigError(problems)
 """
@@ -22,6 +25,7 @@ import json
 import logging
 import os
 import re
+import socket
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -44,9 +48,11 @@ from pydantic import (
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from bot import topic as _topic_defaults
 from bot.errors import ConfigError
+from bot.urls import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +76,15 @@ __all__ = [
     "check_watchlist",
     "format_duration",
     "format_size",
+    "host_address",
+    "host_local_reason",
+    "is_public_address",
     "load_watchlist",
     "local_url_reason",
     "mask_url",
     "parse_duration",
     "parse_size",
+    "plain_address",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -238,33 +248,114 @@ def mask_url(url: str) -> str:
     return f"{parts.scheme}://{netloc}/…"
 
 
-def _is_local_address(host: str) -> bool:
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # the well-known prefix: IPv4 inside IPv6
+_IPV4_NUMBER = re.compile(r"[0-9a-fx.]+", re.IGNORECASE)
+
+
+def host_address(host: str) -> IPAddress | None:
+    """The IP address ``host`` spells out, read as the socket layer reads it; None for a name.
+
+    Besides ``127.0.0.1`` and ``[::1]`` this knows the forms ``inet_aton`` (and so
+    ``getaddrinfo``) accepts: ``127.1``, ``0x7f000001``, ``2130706433``, ``0177.0.0.1``.
+    A trailing dot (``127.0.0.1.``) is ignored.
+    """
+    text = host.strip().lower()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    if text.endswith(".") and not text.endswith(".."):
+        text = text[:-1]
+    if ":" in text:
+        try:
+            return ipaddress.IPv6Address(text)
+        except ValueError:
+            return None
+    if not text or not _IPV4_NUMBER.fullmatch(text):
+        return None
     try:
-        ip = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_unspecified
+        return ipaddress.IPv4Address(socket.inet_aton(text))
+    except OSError:
+        return None
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (IPv4-mapped, 6to4, NAT64), if any."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def is_public_address(ip: IPAddress | str) -> bool:
+    """Whether a connection to ``ip`` goes to the public internet.
+
+    Not public: loopback, private, link-local, carrier-grade NAT (100.64.0.0/10), unspecified
+    (``0.0.0.0``, ``::``), multicast, reserved and documentation ranges, and IPv6 addresses
+    that carry one of those IPv4 addresses (``::ffff:127.0.0.1``). Text that is not an
+    address (a scope like ``%eth0`` is fine) counts as not public.
+    """
+    if isinstance(ip, str):
+        try:
+            ip = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            return is_public_address(embedded)
+    return ip.is_global and not (
+        ip.is_multicast
+        or ip.is_reserved
+        or ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_unspecified
+    )
+
+
+def plain_address(ip: IPAddress) -> str:
+    """The address as people write it: an IPv4 address carried in IPv6 shows as IPv4."""
+    embedded = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    return str(embedded or ip)
+
+
+def _shown_address(host: str, ip: IPAddress) -> str:
+    """``127.0.0.1``; ``0x7f000001 = 127.0.0.1`` when the URL spells it another way."""
+    canonical = plain_address(ip)
+    return host if host == canonical else f"{host} = {canonical}"
+
+
+def host_local_reason(host: str) -> str | None:
+    """Why a URL host counts as local (``a local or private address (…)``), or None.
+
+    Only ``localhost`` names and literal addresses (in any form the socket layer accepts)
+    are recognised here: what a name resolves to is checked when it is fetched.
+    """
+    name = host.strip("[]").lower()
+    if name.rstrip(".") == "localhost" or name.rstrip(".").endswith(".localhost"):
+        return f"a local or private address ({host})"
+    ip = host_address(host)
+    if ip is not None and not is_public_address(ip):
+        return f"a local or private address ({_shown_address(host, ip)})"
+    return None
 
 
 def local_url_reason(url: str) -> str | None:
     """Why ``url`` counts as local (a file, loopback/private/link-local host), or None.
 
     Only literal IP addresses and ``localhost`` are recognised: the fetcher must still
-    check the addresses a host name resolves to.
+    check the addresses a host name resolves to (see :mod:`bot.fetch`).
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "file" or len(scheme) <= 1:  # "file://", a plain path, or "C:\..."
         return "a local file"
     host = parts.hostname or ""
-    if host and _is_local_address(host):
-        return f"a local or private address ({host})"
-    return None
+    return host_local_reason(host) if host else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,17 +501,19 @@ def _check_feed_url(url: str) -> str:
     if not url:
         raise ValueError("url is empty")
     if _looks_like_missing_scheme(url):
-        raise ValueError(f"url {url!r} has no scheme; did you mean `https://{url}`?")
+        shown = redact_url(url)
+        raise ValueError(f"url {shown!r} has no scheme; did you mean `https://{shown}`?")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         if not parts.hostname:
-            raise ValueError(f"url {url!r} has no host")
+            raise ValueError(f"url {redact_url(url)!r} has no host")
         return url
     if scheme == "file" or len(scheme) <= 1:
         return url  # a local file: allowed only with allow_local (checked later)
     raise ValueError(
-        f"url {url!r} uses {scheme}://; only http:// and https:// feeds are supported "
+        f"url {redact_url(url)!r} uses {scheme}://; only http:// and https:// feeds are "
+        "supported "
         "(local files need `allow_local: true`)"
     )
 
@@ -610,7 +703,8 @@ class Watchlist(_Model):
             if reason and not self.allow_local:
                 yield (
                     ("feeds", i, "url"),
-                    f"feed url {feed.url!r} is {reason}; set `allow_local: true` to allow local feeds",
+                    f"feed url {redact_url(feed.url)!r} is {reason}; set `allow_local: true` "
+                    "to allow local feeds",
                 )
 
     def _output_issues(self) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -700,7 +794,7 @@ class Watchlist(_Model):
             f"Feeds ({len(self.feeds)}):",
         ]
         lines += [
-            f"  - {f.name}: {f.url} (every {format_duration(self.feed_interval(f))})"
+            f"  - {f.name}: {redact_url(f.url)} (every {format_duration(self.feed_interval(f))})"
             for f in self.feeds
         ] or ["  (none)"]
         lines.append(f"Outputs ({len(self.outputs)}):")
@@ -793,6 +887,8 @@ def _load_yaml(text: str) -> _Doc:
     yaml.allow_duplicate_keys = False
     try:
         node = yaml.load(text)
+    except ReaderError as exc:
+        raise _explain_reader_error(exc, text) from None
     except YAMLError as exc:
         raise _explain_yaml_error(exc, text.splitlines()) from None
     doc = _Doc(data=None, keys={}, values={})
@@ -803,6 +899,34 @@ def _load_yaml(text: str) -> _Doc:
 
 def _mark(mark: Any) -> Pos | None:
     return (mark.line, mark.column) if mark is not None else None
+
+
+_YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _line_and_column(text: str, index: int) -> Pos:
+    """The 0-based line and column of ``text[index]``, counting line breaks as YAML does."""
+    line, start = 0, 0
+    for match in _YAML_LINE_BREAK.finditer(text, 0, index):
+        line, start = line + 1, match.end()
+    return line, index - start
+
+
+def _explain_reader_error(exc: ReaderError, text: str) -> _SyntaxProblem:
+    """A character YAML does not allow (a NUL byte, another control character ...)."""
+    character = exc.character
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "?")
+    if code == 0:
+        what = "a NUL byte (U+0000)"
+    elif code < 0x20 or 0x7F <= code <= 0x9F:
+        what = f"the control character U+{code:04X}"
+    else:
+        what = f"the character U+{code:04X}"
+    index = exc.position if isinstance(exc.position, int) else None
+    if index is None or not 0 <= index <= len(text):
+        return _SyntaxProblem(None, None, f"{what} is not allowed in YAML; delete it")
+    line, col = _line_and_column(text, index)
+    return _SyntaxProblem(line + 1, col + 1, f"{what} is not allowed in YAML; delete it")
 
 
 def _explain_yaml_error(exc: YAMLError, lines: list[str]) -> _SyntaxProblem:
@@ -844,6 +968,13 @@ def _describe_syntax(
         return (*ctx_where, f"missing ':' after `{word}`" if word else "missing ':'")
     if "mapping values are not allowed" in problem and line is not None:
         return _explain_mapping_values(lines, line, col)
+    if line is not None and any(
+        text in problem
+        for text in ("expected '<document start>'", "expected <block end>", "expected key")
+    ):
+        header = _missing_colon_header(lines, line)
+        if header is not None:
+            return header
     if (
         ("flow sequence" in context or "flow mapping" in context)
         and ctx_where
@@ -893,11 +1024,67 @@ def _indent(text: str) -> int:
     return len(text) - len(text.lstrip(" "))
 
 
+_COMMENT = re.compile(r"(?:^|\s)#.*$")
+
+
+def _content(line: str) -> str:
+    """The line without its comment and surrounding blanks."""
+    return _COMMENT.sub("", line).strip()
+
+
+def _bare_word(line: str) -> str | None:
+    """The word if ``line`` is one plain word and nothing else (``feeds``, ``poll  # note``)."""
+    text = _content(line)
+    if not text or ":" in text or len(text.split()) != 1 or text[0] in "-#[]{}'\"&*!|>%@`,?":
+        return None
+    return text
+
+
+def _missing_colon_header(lines: list[str], line: int) -> tuple[int, int, str] | None:
+    """``feeds`` (no ':') above an indented block, or above a ``- `` list at its own indent:
+    the header that lost its colon, if it is the line ``line`` belongs under."""
+    if not 0 <= line < len(lines):
+        return None
+    indent = _indent(lines[line])
+    is_item = lines[line].lstrip().startswith("-")
+    for i in range(line - 1, -1, -1):
+        text = _content(lines[i])
+        other = _indent(lines[i])
+        if not text or other > indent or (other == indent and (not is_item or text[0] == "-")):
+            continue  # blank, a comment, deeper, or a sibling
+        word = _bare_word(lines[i])
+        return (i, other, f"missing ':' after `{word}`") if word else None
+    return None
+
+
+def _top_level_header(lines: list[str]) -> tuple[int, int, str] | None:
+    """A file read as one piece of text because its first key has no ':' (``outputs`` above
+    ``  - console``, or a known section name alone)."""
+    content = [
+        i
+        for i, line in enumerate(lines)
+        if _content(line) and not re.match(r"(?:---|\.\.\.)(?:\s|$)|%", _content(line))
+    ]
+    if not content:
+        return None
+    first = content[0]
+    word = _bare_word(lines[first])
+    if word is None:
+        return None
+    below = len(content) > 1 and _indent(lines[content[1]]) > _indent(lines[first])
+    if not below and word.lower() not in Watchlist.model_fields:
+        return None
+    return first, _indent(lines[first]), f"missing ':' after `{word}`"
+
+
 def _explain_mapping_values(lines: list[str], line: int, col: int) -> tuple[int, int, str]:
     """``mapping values are not allowed here``: a value with ': ', a missing ':', or indentation."""
     current = lines[line] if line < len(lines) else ""
     if re.match(r"^\s*(?:-\s+)?[^\s:#][^:#]*:\s+\S", current[:col]):
         return line, col, "a value contains ': '; put the value in quotes"
+    header = _missing_colon_header(lines, line)
+    if header is not None:
+        return header
     prev = next(
         (
             i
@@ -924,40 +1111,71 @@ def _explain_mapping_values(lines: list[str], line: int, col: int) -> tuple[int,
 # ${NAME} substitution
 # --------------------------------------------------------------------------------------------
 
-_ENV_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_ENV_REF = re.compile(r"\$\$|\$\{(?P<body>[^}$]*)(?P<close>\}?)")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ENV_HINT = "write `${NAME}`, or `$$` for a literal `$`"
+
+# A fault in a ${NAME} reference: where (the value), what is written there and how many times
+# before it in the value (to find it in the source), the message.
+EnvProblem = tuple[Loc, str, int, str]
 
 
-def _substitute(data: Any, loc: Loc, env: Mapping[str, str], missing: list[tuple[Loc, str]]) -> Any:
-    """Replace ``${NAME}`` in every string value (``$$`` is a literal ``$``)."""
+def _substitute(data: Any, loc: Loc, env: Mapping[str, str], problems: list[EnvProblem]) -> Any:
+    """Replace ``${NAME}`` in every string value (``$$`` is a literal ``$``).
+
+    An unset variable, a ``${`` without its ``}`` and a ``${...}`` that is not a name are
+    each noted in ``problems`` (the value is left as it is).
+    """
     if isinstance(data, dict):
-        return {k: _substitute(v, (*loc, k), env, missing) for k, v in data.items()}
+        return {k: _substitute(v, (*loc, k), env, problems) for k, v in data.items()}
     if isinstance(data, list):
-        return [_substitute(v, (*loc, i), env, missing) for i, v in enumerate(data)]
+        return [_substitute(v, (*loc, i), env, problems) for i, v in enumerate(data)]
     if not isinstance(data, str) or "$" not in data:
         return data
 
+    def note(written: str, message: str, match: re.Match[str]) -> None:
+        problems.append((loc, written, data.count(written, 0, match.start()), message))
+
     def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name is None:
+        if match.group(0) == "$$":
             return "$"
-        if name not in env:
-            missing.append((loc, name))
-            return match.group(0)
-        return env[name]
+        body = match.group("body")
+        if not match.group("close"):
+            written = "${" + re.sub(r"[^A-Za-z0-9_].*", "", body, flags=re.DOTALL)
+            note(written, f"`{written}` has no closing `}}`; {_ENV_HINT}", match)
+        elif not _ENV_NAME.fullmatch(body):
+            written = "${" + body + "}"
+            shown = "${…}" if loc[:1] == ("outputs",) else written  # may be part of a secret
+            why = (
+                "defaults like `:-` are not supported"
+                if ":" in body
+                else "letters, digits and `_`, not starting with a digit"
+            )
+            note(written, f"`{shown}`: not a variable name ({why}); `$$` is a literal `$`", match)
+        elif body not in env:
+            note(match.group(0), f"${{{body}}} is not set in the environment", match)
+        else:
+            return env[body]
+        return match.group(0)
 
     return _ENV_REF.sub(replace, data)
 
 
-def _env_problem_position(doc: _Doc, lines: list[str], loc: Loc, name: str) -> Pos | None:
-    """Where ``${NAME}`` is written: search the source from the value's position."""
+def _env_problem_position(
+    doc: _Doc, lines: list[str], loc: Loc, written: str, skip: int = 0
+) -> Pos | None:
+    """Where ``written`` (``${NAME}``, ``${HOST``) is: its occurrence number ``skip`` (from 0)
+    in the source from the value's position on; the value's position if it is not found."""
     start = doc.values.get(loc)
     if start is None:
         return None
-    needle = "${" + name + "}"
     for i in range(start[0], len(lines)):
-        col = lines[i].find(needle, start[1] if i == start[0] else 0)
-        if col >= 0:
-            return i, col
+        col = lines[i].find(written, start[1] if i == start[0] else 0)
+        while col >= 0:
+            if skip == 0:
+                return i, col
+            skip -= 1
+            col = lines[i].find(written, col + 1)
     return start
 
 
@@ -1143,19 +1361,38 @@ def _value_at(data: Any, loc: Loc) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def _read(path: Path) -> tuple[str | None, Problem | None]:
     try:
-        return path.read_text(encoding="utf-8-sig"), None
+        data = path.read_bytes()
     except FileNotFoundError:
         return None, Problem(
             str(path), None, None, f"no watchlist at {path}; create one or pass --watchlist"
         )
-    except UnicodeDecodeError as exc:
-        return None, Problem(
-            str(path), None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
-        )
     except OSError as exc:
         return None, Problem(str(path), None, None, f"cannot read {path}: {exc.strerror or exc}")
+    data = data.removeprefix(_UTF8_BOM)
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, _not_utf8(str(path), data, exc)
+
+
+def _not_utf8(name: str, data: bytes, exc: UnicodeDecodeError) -> Problem:
+    """``file:line:column: not UTF-8 text: byte 0xFF ...`` at the first byte that is not UTF-8."""
+    before = data[: exc.start]
+    line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+    line = len(re.findall(rb"\r\n|\r|\n", before)) + 1
+    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    byte = data[exc.start]
+    return Problem(
+        name,
+        line,
+        column,
+        f"not UTF-8 text: byte 0x{byte:02X} cannot be read ({exc.reason}); save the file as UTF-8",
+    )
 
 
 def _problem(name: str, pos: Pos | None, message: str) -> Problem:
@@ -1206,25 +1443,25 @@ def check_watchlist(
         return None, [Problem(name, exc.line, exc.column, exc.message)]
     if doc.data is None:
         doc.data = {}
+    header = _top_level_header(text.splitlines()) if isinstance(doc.data, str) else None
+    if header is not None:
+        return None, [_problem(name, header[:2], header[2])]
     if not isinstance(doc.data, dict):
         message = (
             f"the top level must be a mapping of keys (topic:, feeds:, outputs:, ...), "
             f"not {_type_name(doc.data)}"
         )
         return None, [_problem(name, doc.values.get(()), message)]
-    missing: list[tuple[Loc, str]] = []
-    data = _substitute(doc.data, (), os.environ if env is None else env, missing)
+    env_problems: list[EnvProblem] = []
+    data = _substitute(doc.data, (), os.environ if env is None else env, env_problems)
     lines = text.splitlines()
     problems = [
-        _problem(
-            name,
-            _env_problem_position(doc, lines, loc, var),
-            f"${{{var}}} is not set in the environment",
-        )
-        for loc, var in missing
+        _problem(name, _env_problem_position(doc, lines, loc, written, before), message)
+        for loc, written, before, message in env_problems
     ]
     absolute = path.expanduser().absolute()
-    watchlist, more = _validate(doc, data, absolute.parent, name, {loc for loc, _ in missing})
+    skip = {problem[0] for problem in env_problems}
+    watchlist, more = _validate(doc, data, absolute.parent, name, skip)
     problems = sorted(problems + more, key=lambda p: (p.line or 0, p.column or 0))
     if problems:
         return None, problems

@@ -445,6 +445,29 @@ class Database:
             found.update((r[0], r[1]) for r in rows)
         return found
 
+    def stories_after(self, article_id: int, limit: int = 50) -> list[dict[str, Any]]:
+        """The relevant feed stories (originals) stored after ``article_id``, oldest first, each
+        with ``sources``: its own outlet and those of the copies that repeat it."""
+        rows = self._conn.execute(
+            "SELECT id, title, url, source, published FROM articles "
+            "WHERE id > ? AND relevant = 1 AND duplicate_of IS NULL AND kind = 'feed' "
+            "ORDER BY id LIMIT ?",
+            (article_id, limit),
+        ).fetchall()
+        stories = {r["id"]: {"title": r["title"], "url": r["url"], "source": r["source"],
+                             "published": r["published"], "sources": [r["source"]]}
+                   for r in rows}
+        if stories:
+            copies = self._conn.execute(
+                f"SELECT duplicate_of, source FROM articles WHERE duplicate_of IN "
+                f"({','.join('?' * len(stories))}) ORDER BY id",
+                list(stories),
+            )
+            for original, source in copies:
+                if source not in stories[original]["sources"]:
+                    stories[original]["sources"].append(source)
+        return list(stories.values())
+
     def last_ids(self) -> tuple[int, int, int]:
         """(the newest article's id, the newest status row's id, rollbacks so far), 0 when
         there is none: what changes whenever something the status is decided from changes

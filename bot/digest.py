@@ -11,6 +11,7 @@ from typing import Any
 
 from .decide import Decision
 from .models import Digest, Evidence, Status
+from .urls import redact_text
 
 PARTY_NAMES = {"russia": "Russia", "iran": "Iran", "both": "Russia and Iran"}
 
@@ -106,8 +107,11 @@ def status_change_digest(topic_name: str, previous: str | None, previous_party: 
     if new_stories:
         lines += ["", f"Also new since the last digest ({len(new_stories)}):"]
         for story in new_stories[:10]:
-            lines.append(f"  • {story['title']} — {story.get('source') or '?'}"
+            outlets = ", ".join(story.get("sources") or [story.get("source") or "?"])
+            lines.append(f"  • {story['title']} — {outlets}"
                          + (f" {story['url']}" if story.get("url") else ""))
+        if len(new_stories) > 10:
+            lines.append(f"  … and {len(new_stories) - 10} more (`treatybot sources`)")
     lines += ["", _counts_line(counts, decision.sources)]
     return Digest(
         kind="status_change",
@@ -129,7 +133,9 @@ def status_change_digest(topic_name: str, previous: str | None, previous_party: 
 
 
 def feed_health_digest(feed: dict[str, Any], *, recovered: bool, status: str | None) -> Digest:
+    """A feed failing (or working again); any URL in its last error is redacted."""
     name = feed["name"]
+    feed = {**feed, "last_error": redact_text(feed.get("last_error"))}
     if recovered:
         title = f"Feed recovered: {name}"
         text = f"The feed {name} works again after {feed.get('failures_before', '?')} failures."

@@ -62,6 +62,7 @@ from bot.report import (
     status_text,
 )
 from bot.timeline import render_timeline_png
+from bot.urls import redact_url
 from bot.watch_edit import EditResult, FeedEntry, add_feed, list_feeds, remove_feed
 
 if TYPE_CHECKING:
@@ -395,7 +396,7 @@ def watch_list_text(entries: list[FeedEntry]) -> str:
         every = format_duration(entry.interval)
         lines.append(f"{entry.name}: every {every}" + ("" if entry.own_interval else
                                                         " (the default)"))
-        lines.append(f"    {entry.url}")
+        lines.append(f"    {redact_url(entry.url)}")
     return "\n".join(lines)
 
 
@@ -403,7 +404,7 @@ def watch_edit_text(result: EditResult, *, running: bool) -> str:
     """The answer to an accepted ``/treaty watch add|remove``."""
     feed = result.feed
     every = format_duration(feed.interval)
-    what = f"**{inert(feed.name)}** ({inert(feed.url)}, every {every})"
+    what = f"**{inert(feed.name)}** ({inert(redact_url(feed.url))}, every {every})"
     if result.action == "added":
         text = f"Added feed {what} to {inert(result.path.name)}. "
         text += ("The bot reloads the watchlist within a few seconds and polls the new feed "

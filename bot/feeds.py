@@ -25,7 +25,7 @@ import feedparser
 from feedparser.datetimes import _parse_date as feedparser_date
 
 from bot.models import FeedItem
-from bot.urls import is_http_url, unwrap_redirect
+from bot.urls import is_http_url, link_base, unwrap_redirect
 
 log = logging.getLogger(__name__)
 
@@ -305,14 +305,15 @@ def _raw_updated(entry: Mapping[str, Any]) -> Any:
 
 
 def _entry_link(entry: Mapping[str, Any], base_url: str) -> str | None:
-    """The entry's link made absolute against the feed URL; a bare (non-URL) guid is no link."""
+    """The entry's link made absolute against the feed URL (less its credentials and secret
+    query parameters: see ``link_base``); a bare (non-URL) guid is no link."""
     link = entry.get("link")
     if not isinstance(link, str) or not link.strip():
         return None
     link = link.strip()
     if entry.get("guidislink") and not is_http_url(link):
         return None
-    return urljoin(base_url, link) if is_http_url(base_url) else link
+    return urljoin(link_base(base_url), link) if is_http_url(base_url) else link
 
 
 def _feedparser_item(entry: Mapping[str, Any], ctx: _Context) -> FeedItem:

@@ -22,6 +22,8 @@ from .topic import Topic
 log = logging.getLogger(__name__)
 
 BASELINE_KEY = "baseline"
+# the newest article when the last status digest was queued: the stories after it are "new"
+STORIES_MARK = "stories_mark"
 MAX_SENTENCE_CHARS = 1000  # no real sentence is longer; a longer one is junk or an attack
 
 
@@ -209,7 +211,10 @@ class Engine:
 
     def update_status(self, *, seed_notes: list[str] | None = None,
                       new_stories: list[dict] | None = None) -> Digest | None:
-        """Decide the status; record a change and queue its digest. Returns the digest queued."""
+        """Decide the status; record a change and queue its digest. Returns the digest queued.
+
+        ``new_stories``: for a state made before the stories mark was kept; otherwise the
+        digest lists every relevant story stored since the last status digest."""
         marks = self.db.last_ids()
         if marks == self._settled:
             return None  # no article and no status since the last call that changed nothing
@@ -238,13 +243,18 @@ class Engine:
                     previous_status = step.status.value
                 if self.db.enqueue_digest(digest, self.outputs, once_key=BASELINE_KEY) is None:
                     return None
+                self.db.set_value(STORIES_MARK, str(self.db.last_ids()[0]))
             return digest
         if decision.status is None or decision.key == (current["status"], current["party"]):
             return None
+        mark = self.db.get_value(STORIES_MARK)
+        if mark is not None:  # every relevant story since the last status digest
+            new_stories = self.db.stories_after(int(mark))
         digest = status_change_digest(self.topic.name, current["status"], current["party"],
                                       decision, counts, new_stories or [])
-        with self.db.batch():  # the status and its digest: both, or neither
+        with self.db.batch():  # the status, its digest and the mark: all, or none
             self.db.add_status(decision.status.value, current["status"], decision.since,
                                decision.party, [e.to_json() for e in decision.evidence])
             self.db.enqueue_digest(digest, self.outputs)
+            self.db.set_value(STORIES_MARK, str(self.db.last_ids()[0]))
         return digest

@@ -27,6 +27,7 @@ from .feeds import parse_feed
 from .fetch import Fetcher
 from .models import FeedItem
 from .pipeline import Engine
+from .urls import redact_text
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,8 @@ async def poll_feed(feed: Feed, *, watchlist: Watchlist, db: Database, engine: E
     interval = watchlist.feed_interval(feed)
     if respect_backoff and state.get("failures") and state.get("next_attempt"):
         if state["next_attempt"] > _iso(now):
-            return PollResult(feed.name, ok=False, skipped=True, error=state.get("last_error"))
+            return PollResult(feed.name, ok=False, skipped=True,
+                              error=redact_text(state.get("last_error"), feed.url))
 
     db.update_feed(feed.name, feed.url, last_attempt=_iso(now))
     try:
@@ -200,6 +202,7 @@ def _succeeded(feed: Feed, db: Database, watchlist: Watchlist, state: dict[str, 
 
 def _failed(feed: Feed, db: Database, watchlist: Watchlist, state: dict[str, Any], error: str,
             http_status: int | None, now: datetime, interval: float) -> PollResult:
+    error = redact_text(error, feed.url)  # what is logged, stored, shown and posted
     failures = int(state.get("failures") or 0) + 1
     wait = backoff_seconds(failures, interval, watchlist.poll.max_backoff)
     alerted = int(state.get("alerted") or 0)

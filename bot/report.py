@@ -9,6 +9,7 @@ from typing import Any
 
 from .db import Database
 from .digest import PARTY_NAMES, evidence_block, status_phrase
+from .urls import redact_text, redact_url
 
 EVIDENCE_FIELDS = ("status", "quote", "title", "url", "source", "published", "rule", "confidence",
                    "party", "retrospective")
@@ -114,6 +115,8 @@ def sources_text(sources: list[dict[str, Any]]) -> str:
 
 def feeds_report(db: Database, configured: list[dict[str, Any]],
                  outputs: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """One row per configured feed, fit to show: the URL and the last error are redacted
+    (``bot.urls.redact_url``), as the feed URL may carry a password or an API key."""
     states = {f["name"]: f for f in db.feed_states()}
     rows = []
     for feed in configured:
@@ -121,10 +124,10 @@ def feeds_report(db: Database, configured: list[dict[str, Any]],
         failures = int(state.get("failures") or 0)
         rows.append({
             "name": feed["name"],
-            "url": feed["url"],
+            "url": redact_url(feed["url"]),
             "ok": bool(state.get("last_attempt")) and failures == 0,
             "checked": bool(state.get("last_attempt")),
-            "last_error": state.get("last_error"),
+            "last_error": redact_text(state.get("last_error"), feed["url"]),
             "failures": failures,
             "last_attempt": state.get("last_attempt"),
             "last_success": state.get("last_success"),
@@ -148,7 +151,7 @@ def feeds_text(rows: list[dict[str, Any]], disabled_outputs: dict[str, str]) -> 
         else:
             state = f"FAILING x{r['failures']}: {r['last_error']}"
         lines.append(f"{r['name']}: {state}")
-        lines.append(f"    {r['url']}")
+        lines.append(f"    {redact_url(r['url'])}")
         lines.append(
             f"    last success {r['last_success'] or 'never'}; {r['items_seen']} items seen; "
             f"next attempt {r['next_attempt'] or '-'}"

@@ -48,9 +48,9 @@ from bot.config import (
     _suggest,
     check_watchlist,
     format_duration,
-    mask_url,
 )
 from bot.errors import ConfigError, WatchEditError
+from bot.urls import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +78,10 @@ class FeedEntry:
 
     def describe(self) -> str:
         """``TASS: https://tass.com/rss/v2.xml (every 15m)``."""
-        return f"{self.name}: {self.url} (every {format_duration(self.interval)})"
+        return f"{self.name}: {redact_url(self.url)} (every {format_duration(self.interval)})"
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "url": self.url, "interval": self.interval,
+        return {"name": self.name, "url": redact_url(self.url), "interval": self.interval,
                 "own_interval": self.own_interval, "line": self.line}
 
 
@@ -98,7 +98,8 @@ class EditResult:
         """``added feed `TASS` (https://tass.com/rss/v2.xml, every 15m) to watchlist.yaml``."""
         where = "to" if self.action == "added" else "from"
         every = format_duration(self.feed.interval)
-        return (f"{self.action} feed `{self.feed.name}` ({self.feed.url}, every {every}) "
+        url = redact_url(self.feed.url)
+        return (f"{self.action} feed `{self.feed.name}` ({url}, every {every}) "
                 f"{where} {self.path.name}")
 
 
@@ -144,7 +145,7 @@ def add_feed(path: Path, name: str, url: str, *, interval: str | None = None,
         raise _unusual(path)
     source.write(new_text)
     entry = source.edited(new_text, watchlist).entries()[-1]
-    log.debug("watchlist %s: added feed %s (%s)", path, entry.name, mask_url(entry.url))
+    log.debug("watchlist %s: added feed %s (%s)", path, entry.name, redact_url(entry.url))
     return EditResult("added", entry, path, watchlist)
 
 
@@ -166,7 +167,7 @@ def remove_feed(path: Path, name: str, *, env: Mapping[str, str] | None = None) 
     if [f.name for f in watchlist.feeds] != expected:
         raise _unusual(path)
     source.write(new_text)
-    log.debug("watchlist %s: removed feed %s (%s)", path, entry.name, mask_url(entry.url))
+    log.debug("watchlist %s: removed feed %s (%s)", path, entry.name, redact_url(entry.url))
     return EditResult("removed", entry, path, watchlist)
 
 

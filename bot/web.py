@@ -42,6 +42,7 @@ from .digest import status_phrase
 from .models import Status
 from .report import feeds_report, history_report, sources_report, status_report
 from .slack import slack_command_handler
+from .urls import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -408,7 +409,7 @@ def _feed_state(row: dict[str, Any]) -> str:
 
 def _feeds_html(rows: list[dict[str, Any]], disabled: dict[str, str]) -> str:
     lines = [
-        f"<tr><td>{_e(r['name'])}<br><span class=\"muted\">{_e(r['url'])}</span></td>"
+        f"<tr><td>{_e(r['name'])}<br><span class=\"muted\">{_e(redact_url(r['url']))}</span></td>"
         f"<td>{_feed_state(r)}</td><td>{_e(r['last_success'] or 'never')}</td>"
         f"<td>{_e(r['items_seen'])}</td><td>{_e(r['next_attempt'] or '-')}</td></tr>"
         for r in rows

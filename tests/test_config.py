@@ -19,6 +19,8 @@ from bot.config import (
     Watchlist,
     check_watchlist,
     format_duration,
+    host_address,
+    is_public_address,
     load_watchlist,
     mask_url,
     parse_duration,
@@ -128,6 +130,28 @@ BROKEN = [
         "allow_local",
     ),
     ("file feed", "feeds:\n  - name: Dev\n    url: fixtures/feed.xml\n", 3, "is a local file"),
+    *(
+        (
+            f"{why} feed ({host})",
+            f"feeds:\n  - name: Dev\n    url: http://{host}:18731/a.xml\n",
+            3,
+            f"is a local or private address ({shown}); set `allow_local: true`",
+        )
+        for why, host, shown in [
+            ("hex IPv4", "0x7f000001", "0x7f000001 = 127.0.0.1"),
+            ("decimal IPv4", "2130706433", "2130706433 = 127.0.0.1"),
+            ("octal IPv4", "0177.0.0.1", "0177.0.0.1 = 127.0.0.1"),
+            ("short IPv4", "127.1", "127.1 = 127.0.0.1"),
+            ("IPv4-mapped IPv6", "[::ffff:127.0.0.1]", "::ffff:127.0.0.1 = 127.0.0.1"),
+            ("hex IPv4-mapped IPv6", "[::ffff:a00:1]", "::ffff:a00:1 = 10.0.0.1"),
+            ("carrier-grade NAT", "100.64.0.1", "100.64.0.1"),
+            ("unspecified", "0.0.0.0", "0.0.0.0"),
+            ("multicast", "224.0.0.1", "224.0.0.1"),
+            ("reserved", "240.0.0.1", "240.0.0.1"),
+            ("IPv6 unique local", "[fd00::1]", "fd00::1"),
+            ("trailing-dot localhost", "localhost.", "localhost."),
+        ]
+    ),
     (
         "duplicate feed name",
         "feeds:\n  - name: TASS\n    url: https://a.org/\n  - name: tass\n    url: https://b.org/\n",
@@ -167,6 +191,48 @@ BROKEN = [
         4,
         "${MISSING_HOOK} is not set in the environment",
     ),
+    (
+        "missing colon on the first section, a list below",
+        "feeds\n  - name: a\n    url: https://x.example/f\n",
+        1,
+        "missing ':' after `feeds`",
+    ),
+    (
+        "missing colon on the first section",
+        "poll\n  interval: 10m\n",
+        1,
+        "missing ':' after `poll`",
+    ),
+    ("missing colon, read as text", "outputs\n  - console\n", 1, "missing ':' after `outputs`"),
+    ("missing colon, section alone", "# comment\n\nfeeds\n", 3, "missing ':' after `feeds`"),
+    (
+        "missing colon before a comment",
+        "feeds   # the sources\n  - name: a\n",
+        1,
+        "missing ':' after `feeds`",
+    ),
+    (
+        "missing colon on a nested section",
+        "topic:\n  parties\n    russia: [Putin]\n",
+        2,
+        "missing ':' after `parties`",
+    ),
+    ("NUL byte", "seeds: s\nfeeds:\n  - name: a\x00b\n", 3, "a NUL byte (U+0000) is not allowed"),
+    ("control character", "topic:\n  name: \x1b[31mred\n", 2, "control character U+001B"),
+    (
+        "unclosed ${",
+        "feeds:\n  - name: a\n    url: https://${HOST X/feed\n",
+        3,
+        "`${HOST` has no closing `}`; write `${NAME}`, or `$$` for a literal `$`",
+    ),
+    ("${ at the end", "topic:\n  name: Treaty ${\n", 2, "`${` has no closing `}`"),
+    (
+        "shell default in ${}",
+        "topic:\n  name: ${NAME:-Treaty}\n",
+        2,
+        "`${NAME:-Treaty}`: not a variable name (defaults like `:-` are not supported)",
+    ),
+    ("not a name in ${}", "topic:\n  name: ${1st}\n", 2, "`${1st}`: not a variable name"),
     ("top level a list", "- feeds\n- outputs\n", 1, "top level must be a mapping"),
     ("top level a scalar", "just some text\n", 1, "top level must be a mapping"),
     ("feeds not a list", "feeds: TASS\n", 1, "`feeds`: should be a list"),
@@ -268,6 +334,60 @@ def test_not_utf8(tmp_path: Path) -> None:
     path.write_bytes(b"seeds: \xff\xfe\n")
     _, problems = check_watchlist(path)
     assert "not UTF-8" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            b"seeds: s\nfeeds:\n  - name: a\xffb\n",
+            "3:12: not UTF-8 text: byte 0xFF cannot be read (invalid start byte)",
+        ),
+        (  # a byte order mark is not a column; columns count characters, not bytes
+            b"\xef\xbb\xbftopic:\r\n  name: Caf\xc3\xa9 \xe9t\xe9\r\n",
+            "2:14: not UTF-8 text: byte 0xE9 cannot be read (invalid continuation byte)",
+        ),
+    ],
+)
+def test_not_utf8_points_at_the_byte(tmp_path: Path, data: bytes, expected: str) -> None:
+    path = tmp_path / "watchlist.yaml"
+    path.write_bytes(data)
+    _, problems = check_watchlist(path)
+    assert [str(p) for p in problems] == [f"{path}:{expected}; save the file as UTF-8"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("feeds\n  - name: a\n    url: https://x.example/f\n", "1:1: missing ':' after `feeds`"),
+        ("poll\n  interval: 10m\n", "1:1: missing ':' after `poll`"),
+        ("outputs\n  - console\n", "1:1: missing ':' after `outputs`"),
+        ("seeds: s\ntopic:\n  parties\n    russia: [Putin]\n", "3:3: missing ':' after `parties`"),
+        (
+            "seeds: s\nfeeds:\n  - name: a\x00b\n",
+            "3:12: a NUL byte (U+0000) is not allowed in YAML; delete it",
+        ),
+        (
+            "feeds:\n  - name: a\n    url: https://${HOST X/feed\n",
+            "3:18: `${HOST` has no closing `}`; write `${NAME}`, or `$$` for a literal `$`",
+        ),
+    ],
+)
+def test_clearer_messages_at_line_and_column(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    _, problems = check_watchlist(path, env={"HOST": "x.example"})
+    assert [str(p) for p in problems] == [f"{path}:{expected}"]
+
+
+def test_a_broken_reference_is_not_used_as_text(tmp_path: Path) -> None:
+    text = (
+        "topic:\n  name: ${PLACE} ${PLACE\n"
+        "outputs:\n  - type: slack_webhook\n    url: https://hooks.example/${T:-SECRETtoken}\n"
+    )
+    watchlist, problems = check(tmp_path, text, env={"PLACE": "Moscow", "T": "x"})
+    assert watchlist is None
+    assert [(p.line, p.column) for p in problems] == [(2, 18), (5, 32)]
+    assert "SECRET" not in str(problems) and "`${…}`: not a variable name" in problems[1].message
 
 
 def test_alias_bomb_is_refused(tmp_path: Path) -> None:
@@ -411,6 +531,88 @@ def test_public_addresses_are_fine(tmp_path: Path) -> None:
     text = "feeds:\n  - name: A\n    url: http://93.184.216.34/rss\n  - name: B\n    url: https://[2606:4700::1]/rss\n"
     watchlist, problems = check(tmp_path, text)
     assert problems == [] and len(watchlist.feeds) == 2
+
+
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [
+        ("0x7f000001", "0x7f000001 = 127.0.0.1"),
+        ("2130706433", "2130706433 = 127.0.0.1"),
+        ("0177.0.0.1", "0177.0.0.1 = 127.0.0.1"),
+        ("127.1", "127.1 = 127.0.0.1"),
+        ("[::ffff:127.0.0.1]", "::ffff:127.0.0.1 = 127.0.0.1"),
+        ("100.64.0.1", "100.64.0.1"),
+    ],
+)
+def test_local_addresses_in_any_spelling_are_refused(tmp_path: Path, host: str, shown: str) -> None:
+    url = f"http://{host}:18731/a.xml"
+    _, problems = check(tmp_path, f"feeds:\n  - name: Dev\n    url: {url}\n")
+    assert [str(p) for p in problems] == [
+        f"{tmp_path / 'watchlist.yaml'}:3:10: `feeds[0].url`: feed url {url!r} is a local or "
+        f"private address ({shown}); set `allow_local: true` to allow local feeds"
+    ]
+    watchlist, problems = check(
+        tmp_path, f"allow_local: true\nfeeds:\n  - name: Dev\n    url: {url}\n"
+    )
+    assert problems == [] and watchlist.feeds[0].url == url
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.216.34", True),
+        ("2606:4700::1", True),
+        ("64:ff9b::5db8:d822", True),  # 93.184.216.34 through NAT64
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("239.255.255.250", False),
+        ("240.0.0.1", False),
+        ("255.255.255.255", False),
+        ("192.0.2.1", False),
+        ("::1", False),
+        ("::", False),
+        ("fe80::1%eth0", False),
+        ("fd00::1", False),
+        ("ff02::1", False),
+        ("::ffff:10.0.0.1", False),
+        ("::ffff:7f00:1", False),
+        ("2002:a00:1::", False),  # 6to4 around 10.0.0.1
+        ("64:ff9b::7f00:1", False),  # NAT64 around 127.0.0.1
+        ("not an address", False),
+    ],
+)
+def test_is_public_address(address: str, public: bool) -> None:
+    assert is_public_address(address) is public
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("0x7F000001", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("10.1", "10.0.0.1"),
+        ("127.0.0.1.", "127.0.0.1"),
+        ("[::1]", "::1"),
+        ("::ffff:127.0.0.1", "::ffff:7f00:1"),
+        ("example.org", None),
+        ("cafe.be", None),
+        ("08.0.0.1", None),
+        ("127.0.0.1 x", None),
+        ("", None),
+    ],
+)
+def test_host_address_reads_what_the_socket_layer_reads(host: str, address: str | None) -> None:
+    found = host_address(host)
+    assert (str(found) if found is not None else None) == address
 
 
 def test_shorthand_output_and_repeated_keys(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import subprocess
 import time
 import zlib
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -26,6 +27,13 @@ from bot.fetch import DEFAULT_USER_AGENT, Fetcher, mtime_string
 serve_app = servers.serve_app  # the fixture, for tests below (a conftest may register it)
 
 MB = 1024 * 1024
+
+
+def local_fetcher(**options: Any) -> Fetcher:
+    """A Fetcher that may reach the test servers on 127.0.0.1 (by default it refuses them)."""
+    return Fetcher(allow_local=True, **options)
+
+
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
 <item><title>Hello</title><link>http://example.com/a</link></item></channel></rss>"""
 
@@ -39,7 +47,7 @@ async def test_etag_then_not_modified() -> None:
             return web.Response(status=304, headers={"ETag": '"v1"'})
         return web.Response(body=RSS, content_type="application/rss+xml", headers={"ETag": '"v1"'})
 
-    async with serve(routes_app({"/feed": feed})) as base, Fetcher() as fetcher:
+    async with serve(routes_app({"/feed": feed})) as base, local_fetcher() as fetcher:
         first = await fetcher.fetch(f"{base}/feed")
         empty = await fetcher.fetch(f"{base}/feed", etag="", last_modified="")
         second = await fetcher.fetch(f"{base}/feed", etag=first.etag)
@@ -65,7 +73,7 @@ async def test_last_modified_only() -> None:
             return web.Response(status=304)
         return web.Response(body=RSS, headers={"Last-Modified": stamp})
 
-    async with serve(routes_app({"/feed": feed})) as base, Fetcher() as fetcher:
+    async with serve(routes_app({"/feed": feed})) as base, local_fetcher() as fetcher:
         first = await fetcher.fetch(f"{base}/feed")
         second = await fetcher.fetch(
             f"{base}/feed", etag=first.etag, last_modified=first.last_modified
@@ -84,7 +92,7 @@ async def test_http_errors(status: int, message: str) -> None:
     async def fail(request: web.Request) -> web.Response:
         return web.Response(status=status, text="nope")
 
-    async with serve(routes_app({"/feed": fail})) as base, Fetcher() as fetcher:
+    async with serve(routes_app({"/feed": fail})) as base, local_fetcher() as fetcher:
         with pytest.raises(FetchError) as info:
             await fetcher.fetch(f"{base}/feed")
     assert str(info.value) == message
@@ -96,7 +104,7 @@ async def test_timeout() -> None:
         await asyncio.sleep(5)
         return web.Response(body=RSS)
 
-    async with serve(routes_app({"/feed": slow})) as base, Fetcher(timeout=0.5) as fetcher:
+    async with serve(routes_app({"/feed": slow})) as base, local_fetcher(timeout=0.5) as fetcher:
         started = time.monotonic()
         with pytest.raises(FetchError, match=r"^timed out after 0\.5s$"):
             await fetcher.fetch(f"{base}/feed")
@@ -112,7 +120,7 @@ async def test_trickling_body_ends_at_timeout() -> None:
             await asyncio.sleep(0.2)
         return response
 
-    async with serve(routes_app({"/feed": trickle})) as base, Fetcher(timeout=1) as fetcher:
+    async with serve(routes_app({"/feed": trickle})) as base, local_fetcher(timeout=1) as fetcher:
         started = time.monotonic()
         with pytest.raises(FetchError, match=r"^timed out after 1s$"):
             await fetcher.fetch(f"{base}/feed")
@@ -123,7 +131,7 @@ async def test_redirect_loop() -> None:
     async def loop(request: web.Request) -> web.Response:
         raise web.HTTPFound("/loop")
 
-    async with serve(routes_app({"/loop": loop})) as base, Fetcher() as fetcher:
+    async with serve(routes_app({"/loop": loop})) as base, local_fetcher() as fetcher:
         with pytest.raises(FetchError, match=r"^too many redirects \(more than 5\)$"):
             await fetcher.fetch(f"{base}/loop")
 
@@ -135,10 +143,64 @@ async def test_redirect_followed_reports_final_url() -> None:
     async def new(request: web.Request) -> web.Response:
         return web.Response(body=RSS)
 
-    async with serve(routes_app({"/old": old, "/new": new})) as base, Fetcher() as fetcher:
+    async with serve(routes_app({"/old": old, "/new": new})) as base, local_fetcher() as fetcher:
         result = await fetcher.fetch(f"{base}/old")
     assert result.url == f"{base}/old" and result.final_url == f"{base}/new"
     assert result.body == RSS
+
+
+@pytest.mark.parametrize(("hops", "ok"), [(5, True), (6, False)])
+async def test_up_to_max_redirects_are_followed(hops: int, ok: bool) -> None:
+    async def step(request: web.Request) -> web.Response:
+        n = int(request.match_info["n"])
+        if n < hops:
+            raise web.HTTPFound(f"/r/{n + 1}")
+        return web.Response(body=RSS)
+
+    app = web.Application()
+    app.router.add_get("/r/{n}", step)
+    async with serve(app) as base, local_fetcher(max_redirects=5) as fetcher:
+        if ok:
+            result = await fetcher.fetch(f"{base}/r/0")
+            assert result.final_url == f"{base}/r/{hops}" and result.body == RSS
+        else:
+            with pytest.raises(FetchError, match=r"^too many redirects \(more than 5\)$"):
+                await fetcher.fetch(f"{base}/r/0")
+
+
+async def test_redirect_keeps_conditional_headers_and_drops_the_fragment() -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    async def old(request: web.Request) -> web.Response:
+        raise web.HTTPTemporaryRedirect("new?x=1#part")
+
+    async def new(request: web.Request) -> web.Response:
+        seen.append((str(request.rel_url), request.headers.get("If-None-Match")))
+        return web.Response(status=304, headers={"ETag": '"v1"'})
+
+    app = routes_app({"/feeds/old": old, "/feeds/new": new})
+    async with serve(app) as base, local_fetcher() as fetcher:
+        result = await fetcher.fetch(f"{base}/feeds/old", etag='"v1"')
+    assert result.not_modified and result.final_url == f"{base}/feeds/new?x=1"
+    assert seen == [("/feeds/new?x=1", '"v1"')]
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        ("ftp://example.com/feed", r"^redirected to a non-HTTP URL: ftp://example\.com/feed$"),
+        ("file:///etc/passwd", r"^redirected to a non-HTTP URL: file:///etc/passwd$"),
+        (None, r"^HTTP 302 Found$"),
+    ],
+)
+async def test_bad_redirects(location: str | None, message: str) -> None:
+    async def moved(request: web.Request) -> web.Response:
+        headers = {"Location": location} if location else {}
+        return web.Response(status=302, headers=headers)
+
+    async with serve(routes_app({"/feed": moved})) as base, local_fetcher() as fetcher:
+        with pytest.raises(FetchError, match=message):
+            await fetcher.fetch(f"{base}/feed")
 
 
 async def test_huge_streamed_body_stops_at_cap() -> None:
@@ -158,7 +220,7 @@ async def test_huge_streamed_body_stops_at_cap() -> None:
             done.set()
         return response
 
-    async with serve(routes_app({"/feed": huge})) as base, Fetcher() as fetcher:
+    async with serve(routes_app({"/feed": huge})) as base, local_fetcher() as fetcher:
         started = time.monotonic()
         with pytest.raises(FetchError, match=r"^response larger than 5\.0 MB limit$"):
             await fetcher.fetch(f"{base}/feed")
@@ -172,7 +234,7 @@ async def test_declared_content_length_over_cap_fails_up_front() -> None:
     async def big(request: web.Request) -> web.Response:
         return web.Response(body=b"b" * (20 * MB))
 
-    async with serve(routes_app({"/feed": big})) as base, Fetcher() as fetcher:
+    async with serve(routes_app({"/feed": big})) as base, local_fetcher() as fetcher:
         with pytest.raises(FetchError, match="larger than 5.0 MB") as info:
             await fetcher.fetch(f"{base}/feed")
     assert info.value.http_status == 200
@@ -188,7 +250,7 @@ async def test_gzip_body_is_decoded() -> None:
             headers={"Content-Encoding": "gzip", "Content-Type": "application/rss+xml"},
         )
 
-    async with serve(routes_app({"/feed": zipped})) as base, Fetcher() as fetcher:
+    async with serve(routes_app({"/feed": zipped})) as base, local_fetcher() as fetcher:
         result = await fetcher.fetch(f"{base}/feed")
     assert result.body == RSS
     assert "gzip" in seen[0] and "deflate" in seen[0]
@@ -209,7 +271,7 @@ async def test_gzip_bomb_is_stopped_by_cap() -> None:
     async def boom(request: web.Request) -> web.Response:
         return web.Response(body=bomb, headers={"Content-Encoding": "gzip"})
 
-    async with serve(routes_app({"/feed": boom})) as base, Fetcher() as fetcher:
+    async with serve(routes_app({"/feed": boom})) as base, local_fetcher() as fetcher:
         started = time.monotonic()
         with pytest.raises(FetchError, match=r"^response larger than 5\.0 MB limit$"):
             await fetcher.fetch(f"{base}/feed")
@@ -219,14 +281,14 @@ async def test_gzip_bomb_is_stopped_by_cap() -> None:
 async def test_html_page_is_a_body_not_an_error() -> None:
     page = "<!doctype html><html><head><title>Hi</title></head><body>Hello</body></html>"
     app = static_app({"/": (page, "text/html; charset=utf-8")})
-    async with serve(app) as base, Fetcher() as fetcher:
+    async with serve(app) as base, local_fetcher() as fetcher:
         result = await fetcher.fetch(f"{base}/")
     assert result.status == 200 and result.body == page.encode()
     assert result.content_type == "text/html; charset=utf-8"
 
 
 async def test_connection_refused() -> None:
-    async with Fetcher() as fetcher:
+    async with local_fetcher() as fetcher:
         with pytest.raises(FetchError, match=r"^connection refused$") as info:
             await fetcher.fetch(f"http://127.0.0.1:{closed_port()}/feed")
     assert info.value.http_status is None
@@ -264,7 +326,7 @@ async def test_per_host_limit_is_respected() -> None:
             state["now"] -= 1
         return web.Response(body=RSS)
 
-    async with serve(routes_app({"/feed": slow})) as base, Fetcher(per_host=2) as fetcher:
+    async with serve(routes_app({"/feed": slow})) as base, local_fetcher(per_host=2) as fetcher:
         results = await asyncio.gather(*(fetcher.fetch(f"{base}/feed?n={i}") for i in range(6)))
     assert all(r.status == 200 for r in results)
     assert state["peak"] == 2
@@ -277,7 +339,7 @@ async def test_user_agent() -> None:
         seen.append(request.headers.get("User-Agent", ""))
         return web.Response(body=RSS)
 
-    async with serve(routes_app({"/feed": feed})) as base, Fetcher() as fetcher:
+    async with serve(routes_app({"/feed": feed})) as base, local_fetcher() as fetcher:
         await fetcher.fetch(f"{base}/feed")
     assert seen[0] == DEFAULT_USER_AGENT
     assert seen[0].startswith("treatybot/") and "(+https://github.com/treatybot)" in seen[0]
@@ -286,7 +348,7 @@ async def test_user_agent() -> None:
 async def test_fetcher_without_context_manager_creates_and_closes_session(serve_app) -> None:
     base = await serve_app(static_app({"/feed": RSS}))
     other = await serve_app(static_app({"/feed": (b"{}", "application/feed+json")}))
-    fetcher = Fetcher()
+    fetcher = local_fetcher()
     try:
         result = await fetcher.fetch(f"{base}/feed")
         json_result = await fetcher.fetch(f"{other}/feed")
@@ -314,7 +376,7 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 async def test_tls_error_in_plain_words(self_signed: tuple[str, str]) -> None:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*self_signed)
-    async with serve(static_app({"/feed": RSS}), ssl_context=context) as base, Fetcher() as f:
+    async with serve(static_app({"/feed": RSS}), ssl_context=context) as base, local_fetcher() as f:
         assert base.startswith("https://")
         with pytest.raises(FetchError, match=r"^TLS error: .*certificate"):
             await f.fetch(f"{base}/feed")

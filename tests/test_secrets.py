@@ -1,20 +1,32 @@
 """Secrets never reach a terminal or a log: webhook tokens (Discord, Slack), DISCORD_TOKEN and
 SLACK_SIGNING_SECRET, through every command at -vv, deliveries that fail every way (401, 404,
 500 echoing the URL, time-outs, refused connections, a refused bot token) and broken
-watchlists (unset variable, bad URL, a YAML error on the very line of a pasted URL)."""
+watchlists (unset variable, bad URL, a YAML error on the very line of a pasted URL). Feed URLs
+with a password or an API key in them are fetched as written but shown redacted: in the
+commands' output, the log, the digests, the status page and /metrics."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import shutil
 from pathlib import Path
 
+import aiohttp
 import pytest
+from aiohttp import web
 from fakediscord import CHANNEL_ID, FakeDiscord
-from hostile import BotRun, run_bot
-from servers import closed_port
+from feedsite import Item, rss
+from hostile import SIGNED_SUMMARY, SIGNED_TITLE, BotRun, run_bot
+from servers import closed_port, serve
 from webhook_standin import WebhookStandin
+
+from bot.app import App
+from bot.config import load_watchlist
+from bot.slack import command_text
+from bot.web import app_reader, create_web_app, serve_web
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,10 +56,10 @@ bot.app.App.run_once.__kwdefaults__["retry_window"] = 3.0
 """
 
 
-def leaks(text: str) -> list[str]:
-    found = [s for s in SECRETS if s in text]
+def leaks(text: str, secrets: list[str] = SECRETS) -> list[str]:
+    found = [s for s in secrets if s in text]
     # a token cut short still identifies the webhook: no 16-character piece of one either
-    found += [s for s in SECRETS if s not in found
+    found += [s for s in secrets if s not in found
               and any(s[i:i + 16] in text for i in range(0, len(s) - 15, 4))]
     return found
 
@@ -188,3 +200,150 @@ async def test_a_broken_watchlist_names_the_problem_not_the_secret(case: str,
         assert "Traceback" not in run.stderr, (args, run.stderr[-2000:])
         assert not leaks(run.stdout + run.stderr), (args, leaks(run.stdout + run.stderr),
                                                      (run.stdout + run.stderr)[-1500:])
+
+
+# -- feed URLs with a secret in them --------------------------------------------------------------
+
+NEWS_KEY = "NewsApiKey0123456789abcdefXYZ"  # ?apiKey=${NEWS_KEY}
+FEED_PASS = "FeedPassword987-zyxwvutsrqpon"  # https://reader:${FEED_PASS}@...
+LITERAL_TOKEN = "LiteralFeedToken0123456789qrs"  # written in the watchlist itself
+FEED_SECRETS = [NEWS_KEY, FEED_PASS, LITERAL_TOKEN]
+
+
+class PrivateFeeds:
+    """Feeds that answer only with the right API key, password or token; ``seen`` records
+    what each request brought (path, apiKey, token, basic-auth user:password)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str | None, str | None, str | None]] = []
+        self.app = web.Application()
+        self.app.router.add_get("/{name}.xml", self._handle)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        auth = request.headers.get("Authorization", "")
+        basic = (base64.b64decode(auth.removeprefix("Basic ")).decode()
+                 if auth.startswith("Basic ") else None)
+        name = request.match_info["name"]
+        self.seen.append((name, request.query.get("apiKey"), request.query.get("token"), basic))
+        allowed = {"keyed": request.query.get("apiKey") == NEWS_KEY,
+                   "private": basic == f"reader:{FEED_PASS}",
+                   "literal": request.query.get("token") == LITERAL_TOKEN}
+        if not allowed.get(name):
+            # what a careless server does: echo the request, URL and all
+            return web.Response(status=401, text=f"refused {request.url} ({auth})")
+        # relative links: resolved against the feed URL, they must not take its secrets along
+        link = "/news/signed" if name == "private" else "#signed"
+        items = [Item(f"{SIGNED_TITLE} ({name})", SIGNED_SUMMARY, "2025-01-17", link, name)]
+        return web.Response(body=rss(f"The {name} wire", items),
+                            headers={"Content-Type": "application/rss+xml; charset=utf-8"})
+
+
+def private_feeds_folder(tmp_path: Path, base: str) -> Path:
+    host = base.removeprefix("http://")
+    feeds = (
+        "feeds:\n"
+        f"  - name: Keyed\n    url: {base}/keyed.xml?apiKey=${{NEWS_KEY}}&edition=en\n"
+        f"  - name: Private\n    url: http://reader:${{FEED_PASS}}@{host}/private.xml\n"
+        f"  - name: Literal\n    url: {base}/literal.xml?edition=ru&token={LITERAL_TOKEN}\n"
+        # a port no URL may have: the fetcher refuses it with the URL in its message
+        "  - name: Broken\n"
+        "    url: http://reader:${FEED_PASS}@127.0.0.1:99999/rss?apiKey=${NEWS_KEY}\n"
+    )
+    folder = folder_with(tmp_path, "private", "outputs:\n  - type: jsonl\n    path: digests.jsonl\n"
+                         "  - type: console\n")
+    text = (folder / "watchlist.yaml").read_text(encoding="utf-8").replace("feeds: []\n", feeds)
+    (folder / "watchlist.yaml").write_text(text + "health:\n  failures_before_alert: 1\n",
+                                           encoding="utf-8")
+    return folder
+
+
+async def web_pages(folder: Path, env: dict[str, str]) -> dict[str, str]:
+    """The status page, /metrics and /status.json of the bot over ``folder`` as its HTTP
+    endpoint serves them, and the Slack /treaty feeds answer."""
+    app = App(load_watchlist(folder / "watchlist.yaml", env=env), folder / "state")
+    await app.start()
+    runner = None
+    try:
+        reader = app_reader(app)
+        runner = await serve_web(create_web_app(reader), "127.0.0.1", 0)
+        host, port = runner.addresses[0][:2]
+        pages = {"slack /treaty feeds": command_text(reader, "feeds")}
+        async with aiohttp.ClientSession() as session:
+            for path in ("/", "/metrics", "/status.json"):
+                async with session.get(f"http://{host}:{port}{path}") as response:
+                    assert response.status == 200, (path, response.status)
+                    pages[path] = await response.text()
+        return pages
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await app.close()
+
+
+def private_env() -> dict[str, str]:
+    return {**os.environ, "NEWS_KEY": NEWS_KEY, "FEED_PASS": FEED_PASS}
+
+
+@pytest.mark.slow
+async def test_feed_url_secrets_are_sent_to_the_feed_but_never_shown(tmp_path: Path) -> None:
+    feeds = PrivateFeeds()
+    env = private_env()
+    async with serve(feeds.app) as base:
+        folder = private_feeds_folder(tmp_path, base)
+        runs: dict[str, BotRun] = {}
+        for attempt in (1, 2):  # the second run: conditional requests, backoff of the broken one
+            runs[f"run --once -vv #{attempt}"] = await cli(folder, env, "run", "--once", "-vv")
+        for args in ("feeds", "feeds --json", "status", "status --json", "sources --json",
+                     "history --json", "watch list", "watch list --json"):
+            runs[args] = await cli(folder, env, *args.split(), "-vv")
+        pages = await web_pages(folder, env)
+    for args, run in runs.items():
+        assert run.returncode == 0, (args, run.stderr[-2000:])
+    # the secrets reached the feeds: fetching uses the URL as written
+    assert ("keyed", NEWS_KEY, None, None) in feeds.seen
+    assert ("private", None, None, f"reader:{FEED_PASS}") in feeds.seen
+    assert ("literal", None, LITERAL_TOKEN, None) in feeds.seen
+    assert all(name != "keyed" or key == NEWS_KEY for name, key, _, _ in feeds.seen)
+
+    shown = {name: run.stdout + run.stderr for name, run in runs.items()}
+    for name in ("run --once -vv #1", "run --once -vv #2"):
+        shown[name] = runs[name].stdout + runs[name].stderr
+    shown.update(pages)
+    shown["digests.jsonl"] = (folder / "digests.jsonl").read_text(encoding="utf-8")
+    problems = {name: leaks(text, FEED_SECRETS) for name, text in shown.items()}
+    assert not any(problems.values()), {k: v for k, v in problems.items() if v}
+
+    # what is shown instead: the feed, recognisable, with its secrets as …
+    port = base.rsplit(":", 1)[1]
+    assert f"{base}/keyed.xml?apiKey=…&edition=en" in shown["feeds"]
+    assert f"http://…@127.0.0.1:{port}/private.xml" in shown["feeds"]
+    assert f"{base}/literal.xml?edition=ru&token=…" in shown["feeds"]
+    rows = {row["name"]: row for row in json.loads(runs["feeds --json"].stdout)}
+    assert rows["Keyed"]["url"] == f"{base}/keyed.xml?apiKey=…&edition=en" and rows["Keyed"]["ok"]
+    assert rows["Private"]["ok"] and rows["Literal"]["ok"]
+    assert rows["Broken"]["last_error"].startswith("invalid URL: http://…@127.0.0.1:99999/rss")
+    assert "apiKey=…" in rows["Broken"]["last_error"]
+    assert "Feed failing: Broken" in shown["digests.jsonl"]  # the error went out, redacted
+    assert f"{base}/keyed.xml?apiKey=…&amp;edition=en" in pages["/"]
+    assert 'treatybot_feed_up{feed="Private"} 1.0' in pages["/metrics"]
+    # the watchlist as written: ${NAME} is no secret and stays; a written-in token does not
+    assert f"{base}/keyed.xml?apiKey=${{NEWS_KEY}}&edition=en" in shown["watch list"]
+    assert f"{base}/literal.xml?edition=ru&token=… (every" in shown["watch list"]
+    # article links resolved against a feed URL keep neither its password nor its key
+    links = {a["feed"]: a["url"] for a in json.loads(runs["sources --json"].stdout)
+             if a.get("feed")}
+    assert links == {"Keyed": f"{base}/keyed.xml?edition=en",
+                     "Private": f"http://127.0.0.1:{port}/news/signed",
+                     "Literal": f"{base}/literal.xml?edition=ru"}
+
+
+@pytest.mark.slow
+async def test_fetch_logs_and_validate_do_not_show_a_feed_secret(tmp_path: Path) -> None:
+    async with serve(PrivateFeeds().app) as base:
+        folder = private_feeds_folder(tmp_path, base)
+        runs = {args: await cli(folder, private_env(), *args.split())
+                for args in ("validate", "run --once -vv")}
+    assert runs["validate"].returncode == 0, runs["validate"].stderr
+    assert "/keyed.xml?apiKey=…&edition=en" in runs["validate"].stdout
+    problems = {args: leaks(run.stdout + run.stderr, FEED_SECRETS) for args, run in runs.items()}
+    assert not any(problems.values()), problems

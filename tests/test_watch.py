@@ -123,6 +123,30 @@ async def test_same_story_through_two_feeds_is_one_story_with_both_sources(site,
     assert sum(len(p.new_stories) for p in report.polls) == 1  # counted once as a new story
 
 
+async def test_status_digest_lists_every_story_since_the_last_one_with_all_its_outlets(
+        site, tmp_path):
+    tass = site.feed("tass", title="TASS")
+    news = site.feed("news", title="News search")
+    feeds = {"tass": f"{site.base_url}/tass.xml", "news": f"{site.base_url}/news.xml"}
+    await cycle(tmp_path, feeds)  # the baseline: delayed
+    tass.items.insert(0, Item(
+        "Signing of Russia-Iran strategic partnership treaty postponed again",
+        "The signing of the treaty between Russia and Iran has been postponed again, a Russian "
+        "diplomat said.", "2024-08-01", "https://tass.example/postponed"))
+    await cycle(tmp_path, feeds)  # still delayed: no digest, but a story the team has not seen
+    assert [d["kind"] for d in digests(tmp_path)] == ["baseline"]
+    tass.items.insert(0, SIGNED)
+    news.items.insert(0, SIGNED_COPY)
+    await cycle(tmp_path, feeds)
+    change = digests(tmp_path)[-1]
+    assert change["kind"] == "status_change" and change["status"] == "signed"
+    postponed, signed = change["new_stories"]  # the signing counted once, whichever came first
+    assert postponed["title"] == "Signing of Russia-Iran strategic partnership treaty postponed again"
+    assert "sign" in signed["title"].lower()
+    assert sorted(signed["sources"]) == ["AP News", "TASS"]  # one story, both outlets
+    assert "TASS, AP News" in change["text"] or "AP News, TASS" in change["text"]
+
+
 async def test_one_feed_down_while_the_others_deliver(site, tmp_path):
     site.feed("tass", items=[SIGNED])
     site.feed("broken", status=500)
