@@ -354,7 +354,12 @@ class App:
             pause = report.delivery.soonest_retry + 0.05
             await asyncio.sleep(pause)
             waited += pause
+            earlier = report.delivery
             report.delivery = await self.deliver()
+            report.delivery.delivered += earlier.delivered  # the summary counts every pass
+            report.delivery.failed += earlier.failed
+        if waited:
+            log.info("after %.1fs of retries: %s", waited, report.summary())
         return report
 
     async def run_forever(self, stop: asyncio.Event | None = None) -> None:

@@ -332,9 +332,19 @@ def watch_remove(watchlist_path: Path, state_dir: Path, name: str) -> None:
 def eval_command(watchlist_path: Path, state_dir: Path, as_json: bool,
                  eval_file: Path | None) -> None:
     """Precision and recall of the sentence classifier on the labelled set."""
+    from .app import topic_from
+    from .classify import SentenceClassifier
     from .evaluate import DEFAULT_EVAL_FILE, evaluate
+    from .relevance import TopicMatcher
 
-    report = evaluate(eval_file or DEFAULT_EVAL_FILE)
+    path = eval_file or DEFAULT_EVAL_FILE
+    if not path.exists():
+        raise click.ClickException(
+            f"no labelled set at {path}: it ships with the repository (tests/data), not with "
+            "the installed package; run this from a checkout, or pass --file")
+    watchlist, _ = check_watchlist(watchlist_path)
+    classifier = SentenceClassifier(TopicMatcher(topic_from(watchlist))) if watchlist else None
+    report = evaluate(path, classifier)
     if as_json:
         _echo_json(report.to_json())
     else:

@@ -228,11 +228,16 @@ def item_identity(entry: Mapping[str, Any]) -> str:
     link = _clean_link(entry.get("link") or entry.get("url"))
     if link:
         return "url:" + link
+    # No id and no link: the item's own words. Not its date, which feeds bump on every
+    # rebuild: a re-dated copy must stay the same item. Only an item with no text besides
+    # its title ("Daily briefing") needs the date to be told from the next one.
     title = str(entry.get("title") or "")
-    published = str(
-        entry.get("published") or entry.get("updated") or entry.get("date_published") or ""
-    )
-    digest = hashlib.sha1((title + published).encode("utf-8", "replace")).hexdigest()
+    text = entry.get("summary") or entry.get("description") or entry.get("content_text") or ""
+    if not isinstance(text, str) or not text.strip():
+        text = "\x00" + str(
+            entry.get("published") or entry.get("updated") or entry.get("date_published") or ""
+        )
+    digest = hashlib.sha1(f"{title}\n{text}".encode("utf-8", "replace")).hexdigest()
     return "hash:" + digest[:16]
 
 

@@ -57,7 +57,8 @@ def _package_version() -> str:
         return "0.1.0"
 
 
-DEFAULT_USER_AGENT = f"treatybot/{_package_version()} (+https://github.com/treatybot)"
+DEFAULT_USER_AGENT = (f"treatybot/{_package_version()} "
+                      "(a feed reader following the Russia-Iran treaty)")
 
 
 @dataclass

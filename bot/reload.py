@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Problem, Watchlist
@@ -92,7 +94,8 @@ class Reloader:
         await self._deliver()
 
     async def _on_invalid(self, problems: list[Problem]) -> None:
-        lines = [str(p) for p in problems]
+        # the file's name, not the server's folders: the notice goes to chat
+        lines = [str(replace(p, path=Path(p.path).name)) for p in problems]
         for line in lines:
             log.error("watchlist problem: %s", line)
         self._post("config_error", "Watchlist edit refused",

@@ -140,3 +140,12 @@ def test_the_files_the_image_copies_make_a_working_installed_bot(tmp_path: Path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Treaty baseline: delayed" in result.stdout
     assert (tmp_path / "data" / "state").is_dir()
+
+    # the labelled set is not in the image: `eval` says so instead of a traceback
+    evaluated = subprocess.run(
+        [sys.executable, "-S", "-c", "from bot.cli import main; main(['eval'], "
+         "prog_name='treatybot')"], cwd=elsewhere, env=env, capture_output=True, text=True,
+        timeout=120)
+    assert evaluated.returncode == 1
+    assert "ships with the repository" in evaluated.stderr
+    assert "Traceback" not in evaluated.stderr

@@ -290,7 +290,11 @@ def test_item_identity_fallbacks() -> None:
     hashed = item_identity({"title": "T", "published": "2025-01-01"})
     assert re.fullmatch(r"hash:[0-9a-f]{16}", hashed)
     assert hashed == item_identity({"title": "T", "published": "2025-01-01", "link": "ftp://x"})
-    assert hashed != item_identity({"title": "T", "published": "2025-01-02"})
+    assert hashed != item_identity({"title": "T", "published": "2025-01-02"})  # title only
+    # with text of its own, a bumped date is the same item; other text is another item
+    worded = item_identity({"title": "T", "summary": "S", "published": "2025-01-01"})
+    assert worded == item_identity({"title": "T", "summary": "S", "published": "2025-03-09"})
+    assert worded != item_identity({"title": "T", "summary": "S2", "published": "2025-01-01"})
 
 
 def test_tracking_params_and_fragment_dropped() -> None:

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from yarl import URL
 
+from bot import __version__
 from bot.errors import DeliveryError, OutputDisabled
 from bot.models import Digest
 from bot.outputs import PermanentDeliveryError, mark, mask_url
@@ -37,7 +38,7 @@ from bot.render import render_discord, render_slack
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 15.0
-USER_AGENT = "treatybot/0.1 (+aiohttp)"
+USER_AGENT = f"treatybot/{__version__} (+aiohttp)"
 _BODY_READ_MAX = 64 * 1024
 _DETAIL_MAX = 200
 
