@@ -124,6 +124,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX articles_originals ON articles(published, relevant, duplicate_of)
         WHERE relevant = 1 AND duplicate_of IS NULL;
     """,
+    # 4: polls and failed polls of each feed since it was first watched (for /metrics)
+    """
+    ALTER TABLE feeds ADD COLUMN polls INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE feeds ADD COLUMN errors INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 
@@ -678,7 +683,7 @@ class Database:
     def update_feed(self, name: str, url: str, **fields: Any) -> None:
         allowed = {
             "etag", "last_modified", "body_hash", "last_attempt", "last_success", "http_status",
-            "last_error", "failures", "items_seen", "next_attempt", "alerted",
+            "last_error", "failures", "items_seen", "next_attempt", "alerted", "polls", "errors",
         }
         unknown = set(fields) - allowed
         if unknown:

@@ -196,7 +196,8 @@ def _succeeded(feed: Feed, db: Database, watchlist: Watchlist, state: dict[str, 
             fields.pop(key)
     db.update_feed(
         feed.name, feed.url, last_success=_iso(now), http_status=http_status, last_error=None,
-        failures=0, alerted=0, next_attempt=_iso(now + timedelta(seconds=interval)), **fields,
+        failures=0, alerted=0, next_attempt=_iso(now + timedelta(seconds=interval)),
+        polls=int(state.get("polls") or 0) + 1, **fields,
     )
 
 
@@ -218,6 +219,7 @@ def _failed(feed: Feed, db: Database, watchlist: Watchlist, state: dict[str, Any
     db.update_feed(
         feed.name, feed.url, http_status=http_status, last_error=error, failures=failures,
         alerted=alerted, next_attempt=_iso(now + timedelta(seconds=wait)),
+        polls=int(state.get("polls") or 0) + 1, errors=int(state.get("errors") or 0) + 1,
     )
     return PollResult(feed.name, ok=False, error=error)
 

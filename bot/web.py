@@ -229,24 +229,23 @@ def _timestamp(iso: str | None) -> float | None:
 
 def _feed_metrics(rows: list[dict[str, Any]], states: dict[str, dict[str, Any]]) -> Iterator[Metric]:
     polls = CounterMetricFamily("treatybot_feed_polls", "Polls of each feed.", labels=["feed"])
+    errors = CounterMetricFamily("treatybot_feed_errors", "Failed polls of each feed.",
+                                 labels=["feed"])
     failures = GaugeMetricFamily("treatybot_feed_failures", "Failed polls in a row.",
                                  labels=["feed"])
     seen = GaugeMetricFamily("treatybot_feed_items_seen", "Feed items seen so far.",
                              labels=["feed"])
     up = GaugeMetricFamily("treatybot_feed_up", "1 if the feed's last poll succeeded.",
                            labels=["feed"])
-    counted = False
     for row in rows:
         name = row["name"]
+        state = states.get(name, {})
+        polls.add_metric([name], int(state.get("polls") or 0))
+        errors.add_metric([name], int(state.get("errors") or 0))
         failures.add_metric([name], row["failures"])
         seen.add_metric([name], row["items_seen"])
         up.add_metric([name], 1 if row["ok"] else 0)
-        total = states.get(name, {}).get("polls")  # only if the store counts polls
-        if total is not None:
-            polls.add_metric([name], int(total))
-            counted = True
-    yield from ([polls] if counted else [])
-    yield from (failures, seen, up)
+    yield from (polls, errors, failures, seen, up)
 
 
 def _delivery_metrics(deliveries: Iterable[dict[str, Any]]) -> Iterator[Metric]:

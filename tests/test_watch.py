@@ -147,6 +147,15 @@ async def test_status_digest_lists_every_story_since_the_last_one_with_all_its_o
     assert "TASS, AP News" in change["text"] or "AP News, TASS" in change["text"]
 
 
+async def test_each_poll_and_each_failed_poll_is_counted_per_feed(site, tmp_path):
+    site.feed("tass", items=[SIGNED])
+    feeds = {"tass": f"{site.base_url}/tass.xml", "dead": f"http://127.0.0.1:{closed_port()}/x"}
+    for _ in range(3):
+        _, states, _ = await cycle(tmp_path, feeds)  # the 2nd and 3rd answer 304
+    counts = {s["name"]: (s["polls"], s["errors"]) for s in states}
+    assert counts == {"tass": (3, 0), "dead": (3, 3)}
+
+
 async def test_one_feed_down_while_the_others_deliver(site, tmp_path):
     site.feed("tass", items=[SIGNED])
     site.feed("broken", status=500)

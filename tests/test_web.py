@@ -48,9 +48,9 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database.mark_failed(1, "jsonl", "disk full")
     database.update_feed("Good Feed", FEEDS[0]["url"], last_attempt="2026-01-02T03:04:05+00:00",
                          last_success="2026-01-02T03:04:05+00:00", http_status=200,
-                         items_seen=7, failures=0)
+                         items_seen=7, failures=0, polls=12)
     database.update_feed("Bad Feed", FEEDS[1]["url"], last_attempt="2026-01-02T03:00:00+00:00",
-                         http_status=503, last_error="HTTP 503", failures=3)
+                         http_status=503, last_error="HTTP 503", failures=3, polls=9, errors=4)
     yield database
     database.close()
 
@@ -154,6 +154,9 @@ async def test_metrics_parse_and_read_the_store(db, start):
     assert samples[("treatybot_feed_up", (("feed", "Bad Feed"),))] == 0
     assert samples[("treatybot_feed_failures", (("feed", "Bad Feed"),))] == 3
     assert samples[("treatybot_feed_items_seen", (("feed", "Good Feed"),))] == 7
+    assert samples[("treatybot_feed_polls_total", (("feed", "Good Feed"),))] == 12
+    assert samples[("treatybot_feed_errors_total", (("feed", "Good Feed"),))] == 0
+    assert samples[("treatybot_feed_errors_total", (("feed", "Bad Feed"),))] == 4
     assert samples[("treatybot_digests_delivered_total", (("output", "console"),))] == 1
     assert samples[("treatybot_digests_failed_total", (("output", "jsonl"),))] == 1
     assert samples[("treatybot_digests_failed_total", (("output", "console"),))] == 0
