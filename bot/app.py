@@ -11,6 +11,7 @@ import fcntl
 import logging
 import os
 import random
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,8 +19,8 @@ from typing import IO, Any
 
 import aiohttp
 
-from .config import Feed, Watchlist, mask_url
-from .db import Database
+from .config import Feed, Watchlist, check_watchlist, mask_url
+from .db import DB_NAME, Database
 from .decide import DecisionSettings
 from .errors import StateError, StateLockedError
 from .fetch import Fetcher
@@ -150,6 +151,8 @@ class App:
     def _configure(self, watchlist: Watchlist) -> None:
         assert self.db is not None
         self.watchlist = watchlist
+        if watchlist.source_text is not None:  # started with, or reloaded: it is good
+            self.db.set_value(LAST_GOOD_WATCHLIST, watchlist.source_text)
         self.engine = Engine(self.db, topic_from(watchlist), settings_from(watchlist),
                              [o.key for o in watchlist.outputs])
         settings = _fetcher_settings(watchlist)
@@ -476,6 +479,30 @@ class App:
             report.delivery = await self.deliver()
             log.info("%s: %s", name, report.summary())
         self.last_cycle_at = _now_iso()
+
+
+LAST_GOOD_WATCHLIST = "last_good_watchlist"  # kv key: the text of the last watchlist in use
+
+
+def saved_watchlist(state_dir: Path, path: Path) -> Watchlist | None:
+    """The last watchlist a run used in ``state_dir`` (as if read from ``path``), if it is
+    still valid; read-only, without taking the state folder."""
+    database = state_dir / DB_NAME
+    if not database.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+        try:
+            row = conn.execute("SELECT value FROM kv WHERE key = ?",
+                               (LAST_GOOD_WATCHLIST,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    if row is None:
+        return None
+    watchlist, _ = check_watchlist(path, text=row[0])
+    return watchlist
 
 
 def _now_iso() -> str:

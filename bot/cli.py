@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import check_watchlist, load_watchlist
+from .config import Watchlist, check_watchlist, load_watchlist
 from .db import DB_NAME, Database
 from .errors import ConfigError, TreatybotError
 from .topic import DEFAULT_NAME
@@ -134,12 +134,32 @@ def run(watchlist_path: Path, state_dir: Path, once: bool,
     """Load the baseline, watch the feeds and post digests."""
     from .app import App
 
-    watchlist = load_watchlist(watchlist_path)
+    watchlist = _watchlist_for_run(watchlist_path, state_dir, once)
     if once and http_address:
         click.echo("note: --http is ignored with --once (nothing stays up to answer)", err=True)
         http_address = None
     asyncio.run(_run(App(watchlist, state_dir, progress=sys.stderr.isatty()), once,
                      http_address))
+
+
+def _watchlist_for_run(path: Path, state_dir: Path, once: bool) -> Watchlist:
+    """The watchlist to run with. A broken one stops ``--once`` (a person is watching); the
+    long-running bot starts instead with the last good one its state folder kept, and its
+    watcher posts a ``config_error`` digest until the file is fixed: a typo must not take
+    the bot down, nor keep it in a restart loop."""
+    from .app import saved_watchlist
+
+    watchlist, problems = check_watchlist(path)
+    if watchlist is not None:
+        return watchlist
+    saved = None if once else saved_watchlist(state_dir, path)
+    if saved is None:
+        raise ConfigError(problems)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    click.echo(f"warning: {path} has {len(problems)} problem(s); running with the last good "
+               "watchlist this state folder used until it is fixed", err=True)
+    return saved
 
 
 async def _run(app: Any, once: bool, http: tuple[str, int] | None = None) -> None:

@@ -662,6 +662,7 @@ class Watchlist(_Model):
     outputs: list[Output] = Field(default_factory=lambda: [ConsoleOutput()])
 
     _path: Path | None = PrivateAttr(default=None)
+    _text: str | None = PrivateAttr(default=None)  # the file's text, as checked
 
     @model_validator(mode="before")
     @classmethod
@@ -743,6 +744,11 @@ class Watchlist(_Model):
     def path(self) -> Path | None:
         """The watchlist file (absolute), or None if built in memory."""
         return self._path
+
+    @property
+    def source_text(self) -> str | None:
+        """The text this watchlist was read from (``${NAME}`` not filled in), if from text."""
+        return self._text
 
     @property
     def base_dir(self) -> Path:
@@ -1467,6 +1473,7 @@ def check_watchlist(
         return None, problems
     assert watchlist is not None
     watchlist._path = absolute
+    watchlist._text = text
     logger.debug(
         "watchlist %s is valid (%d feeds, %d outputs)",
         name,

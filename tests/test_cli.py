@@ -169,3 +169,34 @@ def test_status_counts_the_watchlists_feeds_not_those_removed_from_it(workdir: P
     removed = treatybot("watch", "remove", "Dead feed", cwd=workdir)
     assert removed.returncode == 0, removed.stderr
     assert feeds_in_status() == {"total": 0, "failing": 0}  # its state is kept, not counted
+
+
+def test_a_broken_watchlist_at_start_runs_the_last_good_one_and_says_so(workdir: Path):
+    import signal
+    import time
+
+    assert treatybot("run", "--once", cwd=workdir).returncode == 0  # a good run: kept
+    path = workdir / "watchlist.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("outputs:", "outputs\n"),
+                    encoding="utf-8")  # a typo: the bot restarts (a deploy, a reboot) on it
+
+    once = treatybot("run", "--once", cwd=workdir)  # a person is watching: stop, say where
+    assert once.returncode == 1 and "watchlist.yaml:" in once.stderr
+
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    digests = workdir / "out" / "digests.jsonl"
+    try:
+        deadline = time.monotonic() + 60
+        kinds: list[str] = []
+        while time.monotonic() < deadline and "config_error" not in kinds:
+            time.sleep(0.3)
+            assert proc.poll() is None, proc.communicate()[1]  # still running
+            if digests.exists():
+                kinds = [json.loads(x)["kind"] for x in digests.read_text().splitlines()]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    assert "config_error" in kinds  # the team is told, in the channels
+    assert "running with the last good watchlist" in stderr
+    assert proc.returncode == 0
