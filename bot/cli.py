@@ -287,6 +287,9 @@ def validate(watchlist_path: Path, state_dir: Path, path: Path | None) -> None:
             click.echo(str(problem), err=True)
         sys.exit(1)
     click.echo(watchlist.summary())
+    if not watchlist.seeds_dir.is_dir():  # allowed (no baseline), but rarely meant
+        click.echo(f"warning: the seeds folder {watchlist.seeds_dir} does not exist: the bot "
+                   "starts without a baseline", err=True)
     click.echo("OK")
 
 

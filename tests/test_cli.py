@@ -200,3 +200,10 @@ def test_a_broken_watchlist_at_start_runs_the_last_good_one_and_says_so(workdir:
     assert "config_error" in kinds  # the team is told, in the channels
     assert "running with the last good watchlist" in stderr
     assert proc.returncode == 0
+
+
+def test_validate_warns_when_the_seeds_folder_is_missing(workdir: Path):
+    shutil.rmtree(workdir / "seeds")
+    result = treatybot("validate", cwd=workdir)
+    assert result.returncode == 0 and "OK" in result.stdout
+    assert "seeds folder" in result.stderr and "without a baseline" in result.stderr
