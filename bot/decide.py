@@ -73,11 +73,26 @@ def _reached(stage: Status, evidence: list[Evidence], settings: DecisionSettings
     seen: list[Evidence] = []
     for e in backing:
         seen.append(e)
-        if e.confidence >= settings.min_confidence_single and not e.retrospective:
+        if (e.confidence >= settings.min_confidence_single and not e.retrospective
+                and _told_twice(e, backing, settings)):
             return _date(e)
         if len(_stories(seen)) >= settings.min_sources:
             return _date(e)
     return None
+
+
+def _told_twice(e: Evidence, backing: list[Evidence], settings: DecisionSettings) -> bool:
+    """One story is enough for a stage when it reports it in two sentences of its own (the
+    headline and the text, as a real report does), both strong: one odd sentence, misread,
+    never moves the status by itself."""
+    story = e.article_id if e.article_id is not None else e.quote
+    quotes = {
+        " ".join(other.quote.split()).lower()
+        for other in backing
+        if (other.article_id if other.article_id is not None else other.quote) == story
+        and other.confidence >= settings.min_confidence_single and not other.retrospective
+    }
+    return len(quotes) >= 2
 
 
 def _withdrawal_after(since: str, evidence: list[Evidence],

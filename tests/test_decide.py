@@ -11,6 +11,21 @@ def ev(status: str, date: str, story: int, confidence: float = 0.9, **kw) -> Evi
                     confidence=confidence, published=date, article_id=story, **kw)
 
 
+def told(status: str, date: str, story: int, **kw) -> list[Evidence]:
+    """One story reporting a stage strongly in its headline and in its text."""
+    return [ev(status, date, story, **kw),
+            Evidence(status=Status(status), quote=f"the text: {status} on {date}", rule="test",
+                     confidence=0.9, published=date, article_id=story, **kw)]
+
+
+def test_one_strong_sentence_alone_never_moves_the_status():
+    """A single misread sentence (an odd clause, a look-alike) is not a report of the act."""
+    lone = [ev("drafting", "2024-12-01", 1, 0.7), ev("signed", "2025-01-17", 2)]
+    assert decide(lone).status is Status.DRAFTING
+    assert decide(lone + told("signed", "2025-01-17", 3)).status is Status.SIGNED
+    assert decide(lone + [ev("signed", "2025-01-18", 4)]).status is Status.SIGNED  # 2 stories
+
+
 def test_latest_pre_signature_evidence_wins_and_delay_beats_work_on_the_same_day():
     evidence = [ev("drafting", "2024-01-17", 1, 0.7), ev("delayed", "2024-04-03", 2, 0.8),
                 ev("drafting", "2024-06-11", 3, 0.7), ev("delayed", "2024-06-11", 3, 0.55)]
@@ -36,7 +51,7 @@ def test_wire_copies_count_once():
 
 
 def test_old_delay_report_arriving_late_does_not_roll_back():
-    evidence = [ev("signed", "2025-01-17", 1), ev("in_force", "2025-10-02", 2),
+    evidence = [*told("signed", "2025-01-17", 1), *told("in_force", "2025-10-02", 2),
                 ev("delayed", "2024-06-11", 3, 0.8)]
     assert decide(evidence).status is Status.IN_FORCE
 
@@ -64,8 +79,9 @@ def test_min_sources_setting_is_honoured():
 
 def test_timeline_lists_each_change_once_in_order():
     evidence = [ev("drafting", "2024-01-17", 1, 0.7), ev("drafting", "2024-01-23", 2, 0.7),
-                ev("delayed", "2024-04-03", 3, 0.8), ev("signed", "2025-01-17", 4),
-                ev("ratified", "2025-04-08", 5, party="russia"), ev("in_force", "2025-10-02", 6)]
+                ev("delayed", "2024-04-03", 3, 0.8), *told("signed", "2025-01-17", 4),
+                *told("ratified", "2025-04-08", 5, party="russia"),
+                *told("in_force", "2025-10-02", 6)]
     steps = [(d.status.value, d.since) for d in timeline(evidence)]
     assert steps == [("drafting", "2024-01-17"), ("delayed", "2024-04-03"),
                      ("signed", "2025-01-17"), ("ratified", "2025-04-08"),
@@ -73,14 +89,15 @@ def test_timeline_lists_each_change_once_in_order():
 
 
 def test_only_an_explicit_withdrawal_after_signature_moves_the_status_back():
-    signed = [ev("signed", "2025-01-17", 1), ev("in_force", "2025-10-02", 2)]
+    signed = [*told("signed", "2025-01-17", 1), *told("in_force", "2025-10-02", 2)]
     old_suspension = ev("delayed", "2024-06-11", 3, 0.9)  # a pre-signature report, late
     weak = Evidence(status=Status.DELAYED, quote="Iran may suspend the treaty", rule="withdrawal",
                     confidence=0.6, published="2026-03-01", article_id=4)
     assert decide(signed + [old_suspension, weak]).status is Status.IN_FORCE
-    strong = Evidence(status=Status.DELAYED, quote="Iran suspends the treaty with Russia",
-                      rule="suspended_by_party", confidence=0.9, published="2026-03-02",
-                      article_id=5)
-    decision = decide(signed + [old_suspension, weak, strong])
+    strong = [Evidence(status=Status.DELAYED, quote=quote, rule="suspended_by_party",
+                       confidence=0.9, published="2026-03-02", article_id=5)
+              for quote in ("Iran suspends the treaty with Russia",
+                            "Iran has suspended implementation of the treaty with Russia.")]
+    decision = decide(signed + [old_suspension, weak, *strong])
     assert decision.status is Status.DELAYED and decision.since == "2026-03-02"
     assert decision.conflicts  # the signature and entry into force are shown as the other side
