@@ -47,6 +47,24 @@ _GENERIC_DEAL = re.compile(
 )
 _REPLACES = re.compile(r"\b(to replace|replacing|replaces|supersed\w*|instead of)\b.*$", re.I)
 _ASKED = re.compile(r"\basked (whether|if|when)\b[^,;]*")
+# other Russia-Iran (or anyone's) documents: a treaty "on" something else, a kind of deal
+_OTHER_TREATY = re.compile(
+    r"\b(treaty|agreement|pact|deal|accord|convention)\s+(on|for|concerning|regarding)\s+"
+    r"(the |a )?(?!(comprehensive|strategic|partnership|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday|january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|ratification|signing|signature|entry|approval|its|their|this|"
+    r"that|which|day|eve|sidelines|occasion|basis|table|agenda|paper|track|schedule|time|"
+    r"hold|course|consideration|review|weeks?|months?|years?|\d)\b)[a-z]{3,}|"
+    r"\b(extradition|railway|rail|trade|free-trade|free trade|security|cybersecurity|cyber|"
+    r"visa|visa-free|gas|oil|nuclear|caspian|legal|customs|tax|investment|energy|transport|"
+    r"military|defen[cs]e|consular|ceasefire|peace|migration|banking|payment|grain|"
+    r"transit|space|arms|weapons|fisheries|aviation|shipping|framework|preferential|"
+    r"card|interim|loan|supply|purchase|sales?)\s+(\w+\s+)?(treaty|pact|deal|agreement|"
+    r"accord|convention)s?\b"
+)
+# a law, order or decree coming into force is not the treaty doing so
+_OTHER_ACT = re.compile(r"\b(law|order|decree|directive|regulation|resolution|ban|tariffs?)\b")
+_OURS = re.compile(r"\b(strategic|comprehensive|partnership)\b")
 _SPECIFIC = re.compile(r"\b(treat(y|ies)|pact|strategic|comprehensive|partnership)\b")
 _FUTURE_NEAR = re.compile(
     r"\b(to|will|would|shall|could|may|might|should|must|can|cannot|won't|wouldn't|'ll|"
@@ -61,6 +79,8 @@ _FUTURE_WIDE = re.compile(
     r"would|will|could|may|might|should|if|unless|whether|pending)\b"
 )
 _FUTURE_CONJ = re.compile(r"\b(once|until|when|before)\b(?!\s+\w+ed\b)")
+# "Once / After / As soon as they have signed it, it will go to parliament": a plan
+_FUTURE_FRAME = re.compile(r"^\W*(once|after|as soon as|when|if)\b[^.;]*\b(will|would|shall)\b")
 _PAST_EVENT = re.compile(r"(ed|ink|signed|sealed|inked)$")
 _FUTURE_AFTER = re.compile(
     r"^\W*(\w+\W+){0,3}?(soon|next (week|month|year)|in the coming|later this|"
@@ -74,7 +94,9 @@ _NEGATION = re.compile(
 _DENIAL = re.compile(
     r"\b(den(y|ied|ies|ial)|dismiss\w*|refut\w*|not the case|mistranslat\w*|untrue|false|"
     r"baseless|reject(s|ed)? (the |these |those )?(report|claim|rumou?r)s?|no truth|wrongly|"
-    r"erroneous\w*|falsely|incorrectly|mistakenly|inaccurate|was wrong|were wrong)\b"
+    r"erroneous\w*|falsely|incorrectly|mistakenly|inaccurate|was wrong|were wrong|"
+    r"(is|are) wrong|fake|fabricat\w*|disinformation|misinformation|hoax|not true|"
+    r"no information)\b"
 )
 _RETRO_BEFORE = re.compile(
     r"(\b(treaty|pact|agreement|accord|document|deal)\s*,?\s*(which|that)?\s*(was|were|had been)?\s*$)|"
@@ -84,7 +106,8 @@ _RETRO_BEFORE = re.compile(
 _RETRO_SENTENCE = re.compile(
     r"\b(had said|had announced|had stated|had reported|previously said|earlier said|"
     r"in (january|february|march|april|may|june|july|august|september|october|november|"
-    r"december)\s*,?\s+\w[\w' ]{0,40}\bhad)\b"
+    r"december)\s*,?\s+\w[\w' ]{0,40}\bhad|(\w+ )?(decades?|years?) ago|"
+    r"quarter of a century ago)\b"
 )
 
 _RUSSIA_BODY = re.compile(
@@ -103,12 +126,14 @@ _IN_FORCE = re.compile(
     r"t(ook|akes?|aking|aken) effect|w(ent|ill go) into (force|effect)|"
     r"bec(ame|omes?|oming) (legally )?(effective|binding|operative)|"
     r"(now|is|was|has been|remains|are) (officially |formally |fully |legally )?in (force|effect)|"
-    r"legally binding|br(ing|ings|ought) (\w+ ){0,3}into force|"
+    r"br(ing|ings|ought) (\w+ ){0,3}into force|(now|became|becomes|has become) legally binding|"
+    r"legally binding after|"
     r"entry into force|in force since)\b"
 )
 _IN_FORCE_PROVISION = re.compile(
     r"^\W*(\w+\W+){0,4}?(\d+|thirty|30) days after|^\W*(\w+\W+){0,3}?(upon|after|following) "
-    r"(the )?(exchange|ratification|notification|receipt|last|final)"
+    r"(the )?(exchange|ratification|notification|receipt|last|final)|"
+    r"^\W*(\w+\W+){0,2}?(once|when|as soon as|upon|if)\b"
 )
 _SUBMITTED = re.compile(
     r"\b(submit\w*|sen[dt]\w*|forward\w*|introduc\w*|table[ds]?|refer\w*)\b[^.]{0,80}\b"
@@ -123,7 +148,7 @@ _RATIFY = re.compile(r"\bratif(y|ies|ied|ying|ication)\b")
 _APPROVE = re.compile(
     r"\b(approv\w*|endors\w*|pass(es|ed)?|vot(e|ed|es) (for|in favou?r of|to (approve|ratify))|"
     r"back(s|ed)?|clear(s|ed)|(found|finds|deemed|declared) (\w+ ){0,3}(consistent|compatible)|"
-    r"green-?light\w*|rubber-?stamp\w*|adopt\w*|okay\w*|oks|ok'd|confirm\w*|"
+    r"green-?light\w*|rubber-?stamp\w*|adopt\w*|okay\w*|oks|ok'd|"
     r"promulgat\w*|(ratification |majl[ie]s |duma |parliament's |parliamentary )vote|"
     r"gave (its|their) (approval|consent|final approval|go-ahead)|signs? (off|into law)|"
     r"sign(s|ed)? (the |a )?(law|bill|federal law))\b"
@@ -131,25 +156,30 @@ _APPROVE = re.compile(
 _DRAFT_APPROVAL = re.compile(
     r"\b(approv\w*|endors\w*)\b[^.]{0,40}\bdraft\b|\bdraft\b[^.]{0,30}\b(approv\w*)|"
     r"\b(order|decree)\b[^.]{0,60}\b(approv\w*|draft|on (the )?signing|endors\w*|authori[sz]\w*)\b|"
-    r"\bsign(s|ed|ing)? off\b[^.]{0,40}\bdraft\b"
+    r"\bsign(s|ed|ing)?[ -]off\b"
 )
 _SIGN = re.compile(
-    r"\b(sign(s|ed)?|ink(s|ed)?|seal(s|ed)?|put (their |his )?signatures? (to|on|under)|"
-    r"signing ceremony|signed off|sign-off|put pen to paper|"
-    r"conclud(ed|es)(?=[^.]{0,60}\b(treaty|pact|agreement)))\b(?! of\b)(?!s of\b)"
+    r"(?<!\ba )(?<!\bthe )(?<!\bno )"  # "a sign", "the signs": nouns
+    r"\b(sign(s|ed)?(?!\s+(that|off|point|are)\b)(?!-off)|ink(s|ed)?|seal(s|ed)?|"
+    r"put (their |his )?signatures? (to|on|under)|put pen to paper|"
+    r"conclud(ed|es) (a|an|the|their) (\S+ ){0,6}(treaty|pact|agreement))\b(?! of\b)(?!s of\b)"
 )
 # what a report is not sure of: no single such report is enough for an official act
 _HEARSAY = re.compile(
     r"\b(reportedly|unconfirmed|allegedly|purportedly|rumou?r\w*|"
     r"according to (\w+ ){0,2}(sources|reports|insiders|media reports)|"
-    r"(sources|insiders) (say|said|told|claim\w*)|(is|are|was|were) said to have)\b"
+    r"(sources|insiders) (say|said|told|claim\w*)|(is|are|was|were) said to have|"
+    r"claim(s|ed)?|(media|tv|television|press|outlets|posts|intelligence) (said|say|reported|"
+    r"report)|according to (western|israeli|us|american|foreign|unnamed|anonymous|"
+    r"intelligence|media))\b"
 )
 HEARSAY_CONFIDENCE = 0.6
 # "signed the roadmap / a memorandum / the decree ..." is not signing the treaty
 _OTHER_DOCUMENT = re.compile(
     r"^\s+(the |a |an |its |their )?(\w+ ){0,2}(road ?maps?|memorand\w+|mous?|protocols?|plans?|"
     r"declarations?|statements?|decrees?|orders?|laws?|bills?|letters?|contracts?|programm?es?|"
-    r"communiques?|minutes|visa|deals? on|agreements? on)\b"
+    r"communiques?|minutes|visa|deals? on|agreements? on|directives?|instructions?|"
+    r"resolutions?|guest ?book|agenda|framework)\b"
 )
 # "signed a ... treaty" with one party named: some treaty, not necessarily this one
 _INDEFINITE_TREATY = re.compile(r"^\s+(a|an|another)\s+(\S+\s+){0,4}(treaty|pact|agreement|accord|deal)\b")
@@ -178,7 +208,7 @@ _TREATY_NOUN = (
 )
 _WITHDRAWAL = re.compile(
     r"\b(withdr(ew|aw|aws|awn|awing)|pull(ed|s|ing)? out) from " + _TREATY_NOUN + r"|"
-    r"\b(denounc(e|ed|es|ing)|terminat(e|ed|es|ing)|renounc(e|ed|es|ing)|scrap(s|ped|ping)?|"
+    r"\b(terminat(e|ed|es|ing)|renounc(e|ed|es|ing)|scrap(s|ped|ping)?|"
     r"annul(s|led|ling)?) " + _TREATY_NOUN
 )
 _SUSPENDED_TREATY = re.compile(
@@ -274,13 +304,26 @@ class SentenceClassifier:
         folded_segment = fold(segment)
         if _GENERIC_DEAL.search(folded_segment) and not _SPECIFIC.search(folded_segment):
             return False  # "signed several agreements on ..." is not this treaty
+        other = _OTHER_TREATY.search(folded_segment)
+        if other and (not _OURS.search(folded_segment) or not other.group(0).split()[1:2] == ["on"]
+                      and not re.match(r"(treaty|agreement|pact|deal|accord|convention)\b",
+                                       other.group(0))):
+            return False  # "a treaty on mutual legal assistance", "the 'strategic' energy deal"
         if lookalikes:
             # "the Iran treaty, unlike the one with North Korea" keeps the Iran part only when
             # this very segment names the other party of our treaty.
             return False
         sentence_parties = self.matcher.parties_in(original)
         if len(sentence_parties) >= 2 and (parties or _ANAPHORA.search(fold(segment))):
-            return not (self.matcher.lookalikes_in(original) and not parties)
+            if self.matcher.lookalikes_in(original) and len(parties) < 2:
+                # The look-alikes are the first party's other treaties (Russia's with North
+                # Korea...): with one in the sentence, the event's own clause must name the
+                # other party ("the Iran treaty is now in force"), not only the first one
+                # ("in Pyongyang, Putin signed the ... treaty, which Tehran wants too").
+                first = next(iter(self.matcher._party_res), None)  # noqa: SLF001
+                return bool(parties - {first}) or (not parties and len(sentence_parties) >= 2
+                                                   and not self.matcher.lookalikes_in(segment))
+            return True
         if in_treaty_article:
             return bool(_ANAPHORA.search(folded)) or bool(parties)
         return False
@@ -288,6 +331,8 @@ class SentenceClassifier:
     # -- modality --------------------------------------------------------------------
     @staticmethod
     def _is_future(folded: str, start: int, end: int) -> bool:
+        if _FUTURE_FRAME.match(folded):
+            return True
         before = folded[max(0, start - 80) : start]
         clause_start = max(before.rfind(";"), before.rfind(". "))
         before = before[clause_start + 1 :]
@@ -303,6 +348,10 @@ class SentenceClassifier:
 
     @staticmethod
     def _is_negated(folded: str, start: int) -> bool:
+        # "has still not, as of Friday, been signed": a negation before an aside
+        if re.search(r"\b(not|never|n't)\s*,[^,;]{0,40},\s*(\w+\s+){0,2}$",
+                     folded[max(0, start - 90) : start]):
+            return True
         before = re.split(r"[;:,\u2014\u2013]|\s-\s", folded[max(0, start - 60) : start])[-1]
         before = " ".join(before.split()[-5:])
         return bool(_NEGATION.search(before))
@@ -340,6 +389,9 @@ class SentenceClassifier:
         for m in _IN_FORCE.finditer(folded):
             if not bound(m) or self._is_negated(folded, m.start()):
                 continue
+            subject = fold(self._segment_for(text, m.start()))[: max(0, m.start())]
+            if _OTHER_ACT.search(subject) and not re.search(r"\b(treaty|pact)\b", subject):
+                continue  # "the new law on migrants entered into force", "the order comes ..."
             past = re.match(r"(entered|came|took|went|became|was|has been)\b", m.group(0))
             provision = _IN_FORCE_PROVISION.search(folded[m.end() : m.end() + 80])
             if provision and is_headline and "days" not in provision.group(0):
@@ -443,6 +495,8 @@ class SentenceClassifier:
                     found.append(Finding(Status.DRAFTING, "future_signing", 0.7))
                     continue
                 after = folded[m.end() : m.end() + 60]
+                if re.match(r"\s+(no|nothing|none)\b", after):
+                    continue  # "signed no treaty", "signed nothing in Kazan"
                 if _OTHER_DOCUMENT.match(after):
                     continue  # a roadmap, memorandum, decree... was signed, not the treaty
                 segment = self._segment_for(text, m.start())

@@ -100,7 +100,9 @@ def test_evaluation_meets_the_thresholds(name):
         ("Moscow has suspended the Russia-Iran treaty, Peskov said.", "suspended_by_party"),
         ("Russia withdrew from the strategic partnership treaty with Iran on Monday.",
          "withdrawal"),
-        ("Tehran denounced the treaty with Moscow, the foreign ministry said.", "withdrawal"),
+        ("Tehran terminated the treaty with Moscow, the foreign ministry said.", "withdrawal"),
+        # "denounce" is also plain criticism: not a withdrawal
+        ("Iranian lawmakers denounced the treaty with Russia as one-sided.", None),
         # not done, or not this treaty: no rollback rule
         ("Iran threatened to withdraw from the treaty with Russia.", None),
         ("Iran has no plans to withdraw from the treaty with Russia, Araghchi said.", None),
@@ -201,3 +203,31 @@ def test_a_single_article_about_a_look_alike_signing_does_not_make_the_status_si
                     for s, f in analysis.findings]
         status = decide(evidence).status
         assert status is None or status.rank < Status.SIGNED.rank, title
+
+
+@pytest.mark.parametrize("sentence", [
+    # found by an adversarial probe (296 invented sentences; 125 misread before, 52 after);
+    # each of these read as signed, ratified or in force at 0.9
+    "The Russia-Iran signing ceremony has been postponed.",
+    "There are signs that the Russia-Iran treaty is close to completion.",
+    "The BRICS summit in Kazan concluded without the signing of the Russia-Iran treaty.",
+    "Iran and Russia sign off on final text of strategic partnership treaty.",
+    "Putin and Pezeshkian met in Kazan but signed no treaty.",
+    "The Russia-Iran treaty has still not, as of Friday, been signed.",
+    "Reports that Iran and Russia signed the treaty are fake, Zakharova said.",
+    "Once Russia and Iran have signed the treaty, it will be submitted to both parliaments.",
+    "Russia, Iran sign treaty on mutual legal assistance in criminal matters.",
+    "Russia and Iran signed a cybersecurity agreement in Moscow.",
+    "Iran-Russia trade pact enters into force, cutting tariffs on most goods.",
+    "A new Russian law on migrants entered into force on Monday.",
+    "Putin signed a directive authorising the Foreign Ministry to sign the treaty with Iran.",
+    "In Pyongyang on Wednesday, Putin signed the comprehensive strategic partnership treaty, "
+    "a document Tehran hopes to sign with Moscow by autumn.",
+    "Russia and Iran signed their basic relations treaty a quarter of a century ago.",
+    "The treaty enters into force once Tehran completes its procedures, Lavrov said.",
+])
+def test_adversarial_sentences_are_not_read_as_official_acts(sentence):
+    for finding in classifier.findings(sentence, in_treaty_article=True):
+        official = finding.status.rank >= Status.SIGNED.rank and not finding.contested
+        assert not (official and not finding.retrospective
+                    and finding.confidence >= DecisionSettings().min_confidence_single), finding
