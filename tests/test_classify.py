@@ -206,7 +206,7 @@ def test_a_single_article_about_a_look_alike_signing_does_not_make_the_status_si
 
 
 @pytest.mark.parametrize("sentence", [
-    # found by an adversarial probe (296 invented sentences; 125 misread before, 52 after);
+    # found by an adversarial probe (296 invented sentences; 125 misread before, 50 after);
     # each of these read as signed, ratified or in force at 0.9
     "The Russia-Iran signing ceremony has been postponed.",
     "There are signs that the Russia-Iran treaty is close to completion.",
@@ -225,9 +225,21 @@ def test_a_single_article_about_a_look_alike_signing_does_not_make_the_status_si
     "a document Tehran hopes to sign with Moscow by autumn.",
     "Russia and Iran signed their basic relations treaty a quarter of a century ago.",
     "The treaty enters into force once Tehran completes its procedures, Lavrov said.",
+    "Pezeshkian arrives in Moscow on Friday for a visit during which he and Putin sign the "
+    "comprehensive strategic partnership treaty, the Kremlin said.",
 ])
 def test_adversarial_sentences_are_not_read_as_official_acts(sentence):
+    # (a headline keeps the present tense for what happened: "Iran, Russia sign treaty")
     for finding in classifier.findings(sentence, in_treaty_article=True):
         official = finding.status.rank >= Status.SIGNED.rank and not finding.contested
         assert not (official and not finding.retrospective
                     and finding.confidence >= DecisionSettings().min_confidence_single), finding
+
+
+def test_a_prediction_in_a_headline_is_not_the_act():
+    finding = classifier.classify("Iran and Russia sign treaty in January, Iranian envoy predicts",
+                                  in_treaty_article=True, is_headline=True)
+    assert finding is None or finding.status is Status.DRAFTING
+    done = classifier.classify("Iran, Russia sign strategic partnership treaty in Moscow",
+                               in_treaty_article=True, is_headline=True)
+    assert done is not None and done.status is Status.SIGNED
