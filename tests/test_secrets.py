@@ -11,6 +11,7 @@ import asyncio
 import base64
 import json
 import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -43,8 +44,12 @@ HOOK_TOKENS = {
 }
 SLACK_TOKENS = {"ok": "SlackOkSecretPath0123456789ab", "404": "Slack404SecretPath0123456789a",
                 "500": "Slack500SecretPath0123456789a"}
-DISCORD_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.FakeBotToken.s3cr3t-0123456789abcdefghij"
-SLACK_SIGNING_SECRET = "fakeSlackSigningSecret0123456789abcdef"
+# Shaped like the real ones, made up afresh for each run: no token-like value lives in the repo.
+DISCORD_TOKEN = ".".join([
+    base64.b64encode(str(10**17 + secrets.randbelow(9 * 10**17)).encode()).decode().rstrip("="),
+    secrets.token_urlsafe(5), secrets.token_urlsafe(28),
+])
+SLACK_SIGNING_SECRET = secrets.token_hex(16)
 SECRETS = [*HOOK_TOKENS.values(), *SLACK_TOKENS.values(), DISCORD_TOKEN, SLACK_SIGNING_SECRET]
 
 # Test hooks in the bot's process: quick retries, a 1 s webhook time-out, a 3 s retry window.
