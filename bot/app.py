@@ -11,7 +11,7 @@ import fcntl
 import logging
 import os
 import random
-import sqlite3
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import IO, Any
 import aiohttp
 
 from .config import Feed, Watchlist, check_watchlist, mask_url
-from .db import DB_NAME, Database
+from .db import Database
 from .decide import DecisionSettings
 from .errors import StateError, StateLockedError
 from .fetch import Fetcher
@@ -134,7 +134,7 @@ class App:
         self.progress = progress  # a progress bar on stderr for long loads (a terminal)
         self.last_cycle_at: str | None = None
         self._delivery_lock = asyncio.Lock()  # shared by every outbox this App builds
-        self._retiring: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[Any]] = set()  # see in_background
         self._fetcher_settings: dict[str, Any] = {}
 
     # -- life cycle ----------------------------------------------------------------------
@@ -171,6 +171,17 @@ class App:
         for key, why in unavailable.items():
             log.warning("output %s is not available: %s", key, why)
 
+    def in_background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run ``work`` as a task the App waits for when it closes (without a running loop,
+        nothing can be in flight that it would wait for: ``work`` is dropped)."""
+        try:
+            task = asyncio.get_running_loop().create_task(work)
+        except RuntimeError:
+            work.close()
+            return
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     def _retire(self, outbox: Outbox) -> None:
         """Close the outputs of an outbox a reload replaced, once a delivery it may be making
         is done (it holds the shared lock meanwhile)."""
@@ -179,12 +190,7 @@ class App:
             async with self._delivery_lock:
                 await outbox.close()
 
-        try:
-            task = asyncio.get_running_loop().create_task(close_when_idle())
-        except RuntimeError:  # no loop: nothing can be sending
-            return
-        self._retiring.add(task)
-        task.add_done_callback(self._retiring.discard)
+        self.in_background(close_when_idle())
 
     def _retire_fetcher(self, fetcher: Fetcher) -> None:
         """Close a fetcher a reload replaced once the polls that may be using it are done."""
@@ -196,12 +202,7 @@ class App:
                 await asyncio.sleep(0.2)
             await fetcher.close()
 
-        try:
-            task = asyncio.get_running_loop().create_task(close_when_idle())
-        except RuntimeError:
-            return
-        self._retiring.add(task)
-        task.add_done_callback(self._retiring.discard)
+        self.in_background(close_when_idle())
 
     async def deliver(self) -> DeliveryReport:
         """Deliver what is due through the current outbox (the one the last reload built)."""
@@ -284,8 +285,8 @@ class App:
     async def close(self) -> None:
         if getattr(self, "discord", None) is not None:
             await self.discord.shutdown()  # first: its commands read the database
-        if self._retiring:
-            await asyncio.gather(*self._retiring, return_exceptions=True)
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         if self.outbox:
             await self.outbox.close()
         if self.fetcher:
@@ -487,21 +488,10 @@ LAST_GOOD_WATCHLIST = "last_good_watchlist"  # kv key: the text of the last watc
 def saved_watchlist(state_dir: Path, path: Path) -> Watchlist | None:
     """The last watchlist a run used in ``state_dir`` (as if read from ``path``), if it is
     still valid; read-only, without taking the state folder."""
-    database = state_dir / DB_NAME
-    if not database.exists():
+    text = Database.peek_value(state_dir, LAST_GOOD_WATCHLIST)
+    if text is None:
         return None
-    try:
-        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
-        try:
-            row = conn.execute("SELECT value FROM kv WHERE key = ?",
-                               (LAST_GOOD_WATCHLIST,)).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return None
-    if row is None:
-        return None
-    watchlist, _ = check_watchlist(path, text=row[0])
+    watchlist, _ = check_watchlist(path, text=text)
     return watchlist
 
 

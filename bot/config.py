@@ -28,7 +28,7 @@ import re
 import socket
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
@@ -108,6 +108,10 @@ class Problem:
             if self.column is not None:
                 where += f":{self.column}"
         return f"{where}: {self.message}"
+
+    def with_file_name(self) -> Problem:
+        """The same problem naming the file only, not its folders (for chat and notices)."""
+        return replace(self, path=Path(self.path).name)
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str | None:

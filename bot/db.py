@@ -308,6 +308,23 @@ class Database:
         return self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     # -- key/value ------------------------------------------------------------------
+    @staticmethod
+    def peek_value(folder: Path, key: str) -> str | None:
+        """``get_value`` on the state database in ``folder`` without opening it for writing
+        (no migration, no lock): None when there is no database or no such value."""
+        path = folder / DB_NAME
+        if not path.exists():
+            return None
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+            try:
+                row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return None
+        return row[0] if row else None
+
     def get_value(self, key: str) -> str | None:
         row = self._conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None

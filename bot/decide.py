@@ -46,14 +46,19 @@ def _date(e: Evidence) -> str:
     return (e.published or "")[:10]
 
 
+def _story(e: Evidence) -> int | str:
+    """The story a piece of evidence belongs to: copies of one article share it."""
+    return e.article_id if e.article_id is not None else e.quote
+
+
 def _stories(evidence: Iterable[Evidence]) -> set[int | str]:
-    return {e.article_id if e.article_id is not None else e.quote for e in evidence}
+    return {_story(e) for e in evidence}
 
 
 def _strongest(evidence: list[Evidence], limit: int = 3) -> list[Evidence]:
     best: dict[int | str, Evidence] = {}
     for e in evidence:
-        story = e.article_id if e.article_id is not None else e.quote
+        story = _story(e)
         current = best.get(story)
         if current is None or (not e.retrospective, e.confidence) > (
             not current.retrospective, current.confidence
@@ -70,29 +75,32 @@ def _reached(stage: Status, evidence: list[Evidence], settings: DecisionSettings
         (e for e in evidence if e.status.rank >= stage.rank and e.published),
         key=_date,
     )
-    seen: list[Evidence] = []
+    told = _strong_quotes(backing, settings)
+    stories: set[int | str] = set()
     for e in backing:
-        seen.append(e)
-        if (e.confidence >= settings.min_confidence_single and not e.retrospective
-                and _told_twice(e, backing, settings)):
+        stories.add(_story(e))
+        # one story is enough when two of its own sentences (the headline and the text, as a
+        # real report does) say it strongly: one odd sentence, misread, never is
+        if _strong(e, settings) and len(told[_story(e)]) >= 2:
             return _date(e)
-        if len(_stories(seen)) >= settings.min_sources:
+        if len(stories) >= settings.min_sources:
             return _date(e)
     return None
 
 
-def _told_twice(e: Evidence, backing: list[Evidence], settings: DecisionSettings) -> bool:
-    """One story is enough for a stage when it reports it in two sentences of its own (the
-    headline and the text, as a real report does), both strong: one odd sentence, misread,
-    never moves the status by itself."""
-    story = e.article_id if e.article_id is not None else e.quote
-    quotes = {
-        " ".join(other.quote.split()).lower()
-        for other in backing
-        if (other.article_id if other.article_id is not None else other.quote) == story
-        and other.confidence >= settings.min_confidence_single and not other.retrospective
-    }
-    return len(quotes) >= 2
+def _strong(e: Evidence, settings: DecisionSettings) -> bool:
+    return e.confidence >= settings.min_confidence_single and not e.retrospective
+
+
+def _strong_quotes(backing: list[Evidence],
+                   settings: DecisionSettings) -> dict[int | str, set[str]]:
+    """Each story's distinct strong sentences (wire copies repeat the same one)."""
+    told: dict[int | str, set[str]] = {}
+    for e in backing:
+        quotes = told.setdefault(_story(e), set())
+        if _strong(e, settings):
+            quotes.add(" ".join(e.quote.split()).lower())
+    return told
 
 
 def _withdrawal_after(since: str, evidence: list[Evidence],

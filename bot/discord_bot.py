@@ -36,8 +36,6 @@ import logging
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -419,7 +417,7 @@ def watch_edit_text(result: EditResult, *, running: bool) -> str:
 
 def _problems_text(heading: str, problems: list[Problem]) -> str:
     """One line per problem, with the file's name only (not its folder)."""
-    lines = [str(replace(p, path=Path(p.path).name)) for p in problems]
+    lines = [str(p.with_file_name()) for p in problems]
     return heading + "\n" + "\n".join(f"• {inert(line)}" for line in lines)
 
 

@@ -23,7 +23,6 @@ import time
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
-from importlib import metadata
 from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -34,6 +33,7 @@ from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
+from bot import __version__
 from bot.config import host_address, is_public_address, plain_address
 from bot.errors import FetchError
 from bot.urls import redact_text, redact_url
@@ -50,14 +50,7 @@ ACCEPT = (
 )
 
 
-def _package_version() -> str:
-    try:
-        return metadata.version("treatybot")
-    except metadata.PackageNotFoundError:
-        return "0.1.0"
-
-
-DEFAULT_USER_AGENT = (f"treatybot/{_package_version()} "
+DEFAULT_USER_AGENT = (f"treatybot/{__version__} "
                       "(a feed reader following the Russia-Iran treaty)")
 
 

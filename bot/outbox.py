@@ -37,7 +37,6 @@ class DeliveryReport:
     failed: int = 0
     unavailable: dict[str, str] = field(default_factory=dict)  # output -> why
     soonest_retry: float | None = None  # seconds until the next retry is due
-    held: dict[str, str] = field(default_factory=dict)  # disabled output -> why (kept pending)
 
 
 class Outbox:
@@ -71,9 +70,7 @@ class Outbox:
                 continue
             output = self.outputs.get(key)
             if key in disabled:
-                # kept: sent once the output is enabled again (a fixed watchlist, a restart)
-                report.held[key] = disabled[key]
-                continue
+                continue  # kept: sent once it is enabled again (a fixed watchlist, a restart)
             if output is None:
                 continue  # not available in this process (no token, unknown type): stays pending
             digest = self.db.digest(digest_id)

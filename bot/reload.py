@@ -8,10 +8,7 @@ digest naming each problem with its line; the fix posts ``config_reloaded``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Problem, Watchlist
@@ -73,15 +70,12 @@ class Reloader:
             path, on_valid=self._on_valid, on_invalid=self._on_invalid, interval=interval,
             current=app.watchlist,
         )
-        self._sending: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         await self.watcher.start()
 
     async def stop(self) -> None:
         await self.watcher.stop()
-        if self._sending:
-            await asyncio.gather(*self._sending, return_exceptions=True)
 
     async def _on_valid(self, watchlist: Watchlist) -> None:
         old = self.app.watchlist
@@ -95,7 +89,7 @@ class Reloader:
 
     async def _on_invalid(self, problems: list[Problem]) -> None:
         # the file's name, not the server's folders: the notice goes to chat
-        lines = [str(replace(p, path=Path(p.path).name)) for p in problems]
+        lines = [str(p.with_file_name()) for p in problems]
         for line in lines:
             log.error("watchlist problem: %s", line)
         self._post("config_error", "Watchlist edit refused",
@@ -115,8 +109,5 @@ class Reloader:
     async def _deliver(self) -> None:
         """Send the notice in the background: a slow output must not hold up the watcher
         (the next edit would wait behind it)."""
-        if self.app.outbox is None:
-            return
-        task = asyncio.get_running_loop().create_task(self.app.deliver())
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
+        if self.app.outbox is not None:
+            self.app.in_background(self.app.deliver())

@@ -4,11 +4,13 @@ feeds, feed health, failures that never stop the other feeds. Real servers on 12
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import shutil
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,23 @@ async def site():
     async with serve(site.app) as base_url:
         site.base_url = base_url  # type: ignore[attr-defined]
         yield site
+
+
+@contextlib.asynccontextmanager
+async def running_forever(path: Path, state: Path) -> AsyncIterator[App]:
+    """The bot as `treatybot run` runs it (scheduler and watchlist reloads, checked every
+    0.1 s), stopped and closed when the block ends."""
+    app = App(load_watchlist(path), state, console_stream=io.StringIO())
+    app.reload_interval = 0.1
+    await app.start()
+    stop = asyncio.Event()
+    task = asyncio.create_task(app.run_forever(stop))
+    try:
+        yield app
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        await app.close()
 
 
 async def cycle(folder: Path, feeds: dict[str, str]):
@@ -274,12 +293,7 @@ async def test_running_bot_survives_a_broken_edit_and_picks_up_the_fix(site, tmp
     path = make_watchlist(tmp_path, {"tass": f"{site.base_url}/tass.xml"},
                           extra="poll:\n  interval: 1s\n  jitter: 0s")
     good = path.read_text(encoding="utf-8")
-    app = App(load_watchlist(path), tmp_path / "state", console_stream=io.StringIO())
-    app.reload_interval = 0.1
-    await app.start()
-    stop = asyncio.Event()
-    task = asyncio.create_task(app.run_forever(stop))
-    try:
+    async with running_forever(path, tmp_path / "state"):
         await asyncio.sleep(0.5)
         path.write_text(good.replace("  - name: tass", "  - name: tass\n\tinterval: 5m"),
                         encoding="utf-8")
@@ -297,17 +311,12 @@ async def test_running_bot_survives_a_broken_edit_and_picks_up_the_fix(site, tmp
         reloaded = [d for d in digests(tmp_path) if d["kind"] == "config_reloaded"]
         assert reloaded and "feed added: irna" in reloaded[0]["text"]
         assert irna.requests  # the new feed is polled without a restart
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 5)
-        await app.close()
 
 
 async def test_a_reload_during_a_slow_delivery_sends_nothing_twice(site, tmp_path):
     """The outbox is rebuilt by every reload. Deliveries go on through the newest one only
     (the scheduler's outbox job included: it fires 5 s after the start-up cycle, mid-queue
-    here), one at a
-    time, and an output removed by an edit gets nothing more."""
+    here), one at a time, and an output removed by an edit gets nothing more."""
     from webhook_standin import running_standin
 
     site.feed("tass", items=[SIGNED], etag=False, last_modified=False)
@@ -316,12 +325,7 @@ async def test_a_reload_during_a_slow_delivery_sends_nothing_twice(site, tmp_pat
         extra = (f"  - type: slack_webhook\n    url: {hook.slack_url()}\n"
                  "poll:\n  interval: 1s\n  jitter: 0s")
         path = make_watchlist(tmp_path, {"tass": f"{site.base_url}/tass.xml"}, extra=extra)
-        app = App(load_watchlist(path), tmp_path / "state", console_stream=io.StringIO())
-        app.reload_interval = 0.1
-        await app.start()
-        stop = asyncio.Event()
-        task = asyncio.create_task(app.run_forever(stop))
-        try:
+        async with running_forever(path, tmp_path / "state") as app:
             for _ in range(100):  # the start-up cycle has delivered the baseline
                 if hook.received and getattr(app, "scheduler", None) is not None:
                     break
@@ -354,7 +358,3 @@ async def test_a_reload_during_a_slow_delivery_sends_nothing_twice(site, tmp_pat
             assert len(hook.received) == 4
             kinds = [d["kind"] for d in digests(tmp_path)]
             assert kinds.count("config_reloaded") == 5  # the jsonl output still gets them
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, 10)
-            await app.close()
