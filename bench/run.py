@@ -25,12 +25,12 @@ from typing import Any
 
 import feedparser
 
-from bot.app import App
-from bot.config import load_watchlist
-from bot.db import Database
-from bot.dedup import fingerprint
-from bot.feeds import FEEDPARSER_OPTIONS
-from bot.report import status_report, status_text
+from bot.analysis.dedup import fingerprint
+from bot.config.watchlist import load_watchlist
+from bot.core.app import App
+from bot.core.views import status_report, status_text
+from bot.ingest.parse import FEEDPARSER_OPTIONS
+from bot.store.database import Database
 
 from .corpus import Feed, Generator
 from .stages import Stages
@@ -209,7 +209,7 @@ def prefill(state: Path, count: int, generator: Generator) -> float:
 
 # -- measurements ------------------------------------------------------------------------------
 
-# How bot/feeds.py calls feedparser: it strips all HTML itself, so it turns off feedparser's
+# How bot/ingest/parse.py calls feedparser: it strips all HTML itself, so it turns off feedparser's
 # sanitizer and its link resolution inside HTML content.
 BOT_PARSE_OPTIONS = FEEDPARSER_OPTIONS
 

@@ -23,11 +23,12 @@ from typing import Any
 
 import feedparser
 
-from bot import pipeline, poller
-from bot.classify import SentenceClassifier
-from bot.db import Database
-from bot.outbox import Outbox
-from bot.relevance import TopicMatcher
+from bot.analysis.classify import SentenceClassifier
+from bot.analysis.relevance import TopicMatcher
+from bot.core import engine as pipeline
+from bot.core import poller
+from bot.delivery.outbox import Outbox
+from bot.store.database import Database
 
 # (label, owner, attribute, parent label or None); the order is the table's order.
 STAGES: list[tuple[str, Any, str, str | None]] = [

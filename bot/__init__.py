@@ -1,33 +1,44 @@
-"""treatybot: follows the Russia–Iran Treaty on Comprehensive Strategic Partnership.
+"""treatybot: follows a treaty's status in the news (by default the Russia–Iran Treaty on
+Comprehensive Strategic Partnership) and posts a digest when it changes.
 
-Public API:
-    Status, Evidence, Digest, FeedItem     data shapes (bot.models)
+Public API (imported on first use, so ``import bot`` stays cheap)::
+
+    Status, Evidence, Digest, FeedItem           data shapes (bot.models)
     Watchlist, load_watchlist, check_watchlist   the watchlist (bot.config)
-    Database                                the state database (bot.db)
-    SentenceClassifier, decide              the status engine (bot.classify, bot.decide)
-    App                                     the running bot (bot.app)
+    Database                                     the state database (bot.store)
+    SentenceClassifier, decide                   the status engine (bot.analysis)
+    App                                          the running bot (bot.core.app)
+
+The layout follows the data (see README "Architecture"); imports point one way only::
+
+    interfaces → core → delivery → store → analysis → ingest → config → base modules
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib import import_module
+from typing import Any
 
-from .classify import SentenceClassifier
-from .config import Watchlist, check_watchlist, load_watchlist
-from .db import Database
-from .decide import decide
-from .models import Digest, Evidence, FeedItem, Status
+from bot._version import __version__ as __version__
 
-__all__ = [
-    "Database",
-    "Digest",
-    "Evidence",
-    "FeedItem",
-    "SentenceClassifier",
-    "Status",
-    "Watchlist",
-    "__version__",
-    "check_watchlist",
-    "decide",
-    "load_watchlist",
-]
+_PUBLIC = {
+    "App": "bot.core.app",
+    "Database": "bot.store.database",
+    "Digest": "bot.models",
+    "Evidence": "bot.models",
+    "FeedItem": "bot.models",
+    "SentenceClassifier": "bot.analysis.classify",
+    "Status": "bot.models",
+    "Watchlist": "bot.config.watchlist",
+    "check_watchlist": "bot.config.watchlist",
+    "decide": "bot.analysis.decide",
+    "load_watchlist": "bot.config.watchlist",
+}
+
+__all__ = sorted([*_PUBLIC, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'bot' has no attribute {name!r}")

@@ -75,11 +75,26 @@ class FeedItem:
     source: str  # outlet name, e.g. "TASS" (from the feed title or a "- Outlet" suffix)
 
 
+class DigestKind(str, Enum):
+    """What a digest is about; the value is the ``kind`` field of the JSON contract."""
+
+    BASELINE = "baseline"
+    STATUS_CHANGE = "status_change"
+    FEED_HEALTH = "feed_health"
+    DAILY = "daily"
+    CONFIG_ERROR = "config_error"
+    CONFIG_RELOADED = "config_reloaded"
+    OUTPUT_DISABLED = "output_disabled"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass
 class Digest:
     """A message for the team; rendered per output format."""
 
-    kind: str  # baseline, status_change, feed_health, daily, config_error, config_reloaded
+    kind: str  # a DigestKind value (stored and sent as its text)
     title: str
     text: str  # plain-text body (the console rendering)
     status: str | None = None

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-import bot.discord_bot as discord_bot
-from bot.clean import CleanArticle
-from bot.discord_env import apply_discord_endpoints, current_discord_endpoints
-from bot.seeds import load_seeds
+import bot.interfaces.discord.bot as discord_bot
+from bot.ingest.clean import CleanArticle
+from bot.ingest.seeds import load_seeds
+from bot.interfaces.discord.endpoints import apply_discord_endpoints, current_discord_endpoints
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

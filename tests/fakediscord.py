@@ -2,7 +2,7 @@
 
 One aiohttp app on one port serves the REST API under ``/api/v10`` (and ``/api/v9``)
 and the gateway websocket at ``/gateway``. Point discord.py at it with
-``bot.discord_env.apply_discord_endpoints(fake.api_base, fake.gateway_url)`` (or
+``bot.interfaces.discord.endpoints.apply_discord_endpoints(fake.api_base, fake.gateway_url)`` (or
 use :func:`running_client`, which also restores the endpoints afterwards).
 
 Import it as a top-level module (pytest puts ``tests/`` on ``sys.path``, as for
@@ -1903,7 +1903,7 @@ async def running_client(
     client's connection state to keep tests fast; pass ``None`` to leave it alone
     (or build the client with ``guild_ready_timeout=...`` yourself).
     """
-    from bot.discord_env import apply_discord_endpoints, current_discord_endpoints
+    from bot.interfaces.discord.endpoints import apply_discord_endpoints, current_discord_endpoints
 
     previous = current_discord_endpoints()
     apply_discord_endpoints(fake.api_base, fake.gateway_url)

@@ -123,7 +123,7 @@ def _report(path=sys.argv[1]):
         out.write(status.read())
 atexit.register(_report)
 sys.argv = ["treatybot", *sys.argv[2:]]
-from bot.cli import main
+from bot.interfaces.cli import main
 main()
 """
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.classify import SentenceClassifier
-from bot.decide import DecisionSettings, decide
-from bot.evaluate import evaluate
+from bot.analysis.classify import SentenceClassifier
+from bot.analysis.decide import DecisionSettings, decide
+from bot.analysis.evaluate import evaluate
+from bot.config.topic import DEFAULT_TOPIC
+from bot.core.engine import Analyzer
 from bot.models import Evidence, Status
-from bot.pipeline import Analyzer
-from bot.topic import DEFAULT_TOPIC
 
 DATA = Path(__file__).parent / "data"
 classifier = SentenceClassifier()

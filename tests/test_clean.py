@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.clean import clean_page
+from bot.ingest.clean import clean_page
 
 
 def _text(article) -> str:

@@ -8,26 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
+from bot.addresses import host_address, is_public_address
+from bot.config.units import format_duration, parse_duration, parse_size
+from bot.config.watcher import WatchlistWatcher
+from bot.config.watchlist import (
     DEFAULT_KEYWORDS,
     ConsoleOutput,
     DiscordOutput,
     DiscordWebhookOutput,
     JsonlOutput,
-    Problem,
     SlackWebhookOutput,
     Watchlist,
     check_watchlist,
-    format_duration,
-    host_address,
-    is_public_address,
     load_watchlist,
-    mask_url,
-    parse_duration,
-    parse_size,
 )
-from bot.config_watch import WatchlistWatcher
-from bot.errors import ConfigError
+from bot.errors import ConfigError, Problem
+from bot.redact import mask_url
 
 DATA = Path(__file__).parent / "data" / "watchlists"
 SECRET_DISCORD = "https://discord.com/api/webhooks/1234567890/SECRETdiscordTOKENabcd"

@@ -26,8 +26,8 @@ from aiohttp import web
 from feedsite import FeedSite, Item, rss
 from hostile import FAULTS, BotRun, ServerThread, StandinProcess, hostile_app, run_bot
 
+from bot.delivery.render import render_discord
 from bot.models import Digest
-from bot.render import render_discord
 
 ROOT = Path(__file__).resolve().parent.parent
 REPLAY = json.loads((ROOT / "tests" / "data" / "replay.json").read_text(encoding="utf-8"))
@@ -276,10 +276,10 @@ def test_random_sigkills_during_a_replay_lose_no_digest(tmp_path: Path) -> None:
 _KILL_AT_COMMIT = """\
 import os, signal, sys
 from contextlib import contextmanager
-import bot.db
+import bot.store.database
 
 target, when, label_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-original = bot.db.Database.transaction
+original = bot.store.database.Database.transaction
 count = 0
 
 def _die(method):
@@ -299,9 +299,9 @@ def transaction(self):
     if when == "after" and count == target:
         _die(method)
 
-bot.db.Database.transaction = transaction
+bot.store.database.Database.transaction = transaction
 sys.argv = ["treatybot", *sys.argv[4:]]
-from bot.cli import main
+from bot.interfaces.cli import main
 main()
 """
 
@@ -616,13 +616,13 @@ def test_state_folder_that_cannot_be_created_is_a_clear_error(tmp_path: Path) ->
 
 # Test hook: every state database this process opens may grow by a few pages only.
 FULL_DATABASE = """
-import bot.db
-_open = bot.db.Database.__init__
+import bot.store.database
+_open = bot.store.database.Database.__init__
 def _small(self, path):
     _open(self, path)
     pages = self._conn.execute("PRAGMA page_count").fetchone()[0]
     self._conn.execute(f"PRAGMA max_page_count = {pages + 4}")
-bot.db.Database.__init__ = _small
+bot.store.database.Database.__init__ = _small
 """
 
 @pytest.mark.slow

@@ -11,8 +11,8 @@ from pathlib import Path
 from feedsite import FeedSite, Item
 from servers import serve
 
-from bot.app import App
-from bot.config import load_watchlist
+from bot.config.watchlist import load_watchlist
+from bot.core.app import App
 
 ROOT = Path(__file__).resolve().parent.parent
 

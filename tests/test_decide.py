@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.decide import DecisionSettings, decide, timeline
+from bot.analysis.decide import DecisionSettings, decide, timeline
 from bot.models import Evidence, Status
 
 

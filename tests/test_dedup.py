@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from bot.dedup import Fingerprint, fingerprint, is_near_duplicate
+from bot.analysis.dedup import Fingerprint, fingerprint, is_near_duplicate
 
 
 def _prints(seeds):
@@ -43,10 +43,10 @@ def test_same_story_through_two_feeds_is_one_story():
 def test_a_re_dated_copy_of_an_old_story_is_not_a_later_report(tmp_path):
     """A rewrite turning up days later (or a feed bumping an item's date) repeats its story:
     its evidence keeps the story's date, so it does not move the status again."""
-    from bot.db import Database
-    from bot.decide import DecisionSettings
-    from bot.pipeline import Engine
-    from bot.topic import DEFAULT_TOPIC
+    from bot.analysis.decide import DecisionSettings
+    from bot.config.topic import DEFAULT_TOPIC
+    from bot.core.engine import Engine
+    from bot.store.database import Database
 
     db = Database.in_folder(tmp_path)
     engine = Engine(db, DEFAULT_TOPIC, DecisionSettings(), ["console"])

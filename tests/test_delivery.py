@@ -18,10 +18,10 @@ from feedsite import FeedSite, Item
 from servers import serve
 from webhook_standin import WebhookStandin
 
-import bot.outbox
-from bot.app import App
-from bot.config import load_watchlist
-from bot.render import discord_embed_length
+import bot.delivery.outbox
+from bot.config.watchlist import load_watchlist
+from bot.core.app import App
+from bot.delivery.render import discord_embed_length
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "s3cretT0kenValue-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdef"
@@ -127,7 +127,7 @@ async def test_rate_limit_waits_for_retry_after_then_delivers(standin, hook_env,
 
 
 async def test_server_errors_are_retried_with_backoff(standin, hook_env, tmp_path, monkeypatch):
-    monkeypatch.setattr(bot.outbox, "BASE_RETRY", 0.2)
+    monkeypatch.setattr(bot.delivery.outbox, "BASE_RETRY", 0.2)
     standin.fail(500, times=2, service="slack")
     path = setup_folder(tmp_path, {}, OUTPUTS)
     await run_cycle(path, tmp_path / "state")
@@ -169,7 +169,7 @@ async def test_a_delivery_failing_for_hours_is_kept_and_retried_not_dropped(
         standin, hook_env, tmp_path, caplog):
     import logging
 
-    from bot.db import Database
+    from bot.store.database import Database
 
     path = setup_folder(tmp_path, {}, OUTPUTS)
     standin.fail(503, times=100, service="slack")
@@ -177,18 +177,18 @@ async def test_a_delivery_failing_for_hours_is_kept_and_retried_not_dropped(
     db = Database.in_folder(tmp_path / "state")
     try:  # as if it had failed all day: the last of the quick attempts, then due now
         db._conn.execute("UPDATE deliveries SET attempts = ?, next_attempt_at = NULL "
-                         "WHERE output = 'slack_webhook'", (bot.outbox.MAX_ATTEMPTS - 1,))
+                         "WHERE output = 'slack_webhook'", (bot.delivery.outbox.MAX_ATTEMPTS - 1,))
         db._conn.commit()
     finally:
         db.close()
-    caplog.set_level(logging.ERROR, logger="bot.outbox")
+    caplog.set_level(logging.ERROR, logger="bot.delivery.outbox")
     await run_cycle(path, tmp_path / "state")
     db = Database.in_folder(tmp_path / "state")
     try:
         (slack,) = [d for d in db.deliveries() if d["output"] == "slack_webhook"]
     finally:
         db.close()
-    assert slack["state"] == "pending" and slack["attempts"] == bot.outbox.MAX_ATTEMPTS
+    assert slack["state"] == "pending" and slack["attempts"] == bot.delivery.outbox.MAX_ATTEMPTS
     assert "still failing" in caplog.text and "retried every 60 minutes" in caplog.text
 
 

@@ -25,12 +25,13 @@ from fakediscord import (
     FakeDiscord,
 )
 
-import bot.discord_bot as discord_bot
-from bot.app import App
-from bot.cli import _run
-from bot.config import load_watchlist
-from bot.db import Database
-from bot.discord_bot import (
+import bot.interfaces.discord.bot as discord_bot
+from bot.config.watchlist import load_watchlist
+from bot.core.app import App
+from bot.delivery.base import is_retryable
+from bot.errors import DeliveryError, OutputDisabled, PermanentDeliveryError
+from bot.interfaces.cli import _run
+from bot.interfaces.discord.bot import (
     DESCRIPTION_LIMIT,
     DiscordChannelOutput,
     TreatyBot,
@@ -38,9 +39,8 @@ from bot.discord_bot import (
     fit,
     inert,
 )
-from bot.errors import DeliveryError, OutputDisabled
 from bot.models import Digest
-from bot.outputs import PermanentDeliveryError, is_retryable
+from bot.store.database import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "fake-token"
@@ -198,14 +198,14 @@ async def test_a_failing_command_answers_briefly_and_logs_the_traceback(
     connect_to(monkeypatch, fake)
     async with running_app(team_folder(tmp_path, "  - console\n")):
         monkeypatch.setattr(discord_bot, "status_report", broken)
-        with caplog.at_level(logging.ERROR, logger="bot.discord_bot"):
+        with caplog.at_level(logging.ERROR, logger="bot.interfaces.discord.bot"):
             iid = await fake.send_interaction("treaty", "status")
             callback = await fake.wait_for_callback(iid)
     assert callback.body["type"] == 4
     assert callback.body["data"]["content"] == ERROR_TEXT
     assert callback.body["data"]["flags"] == 64
     assert callback.body["data"]["allowed_mentions"] == {"parse": []}
-    (record,) = [r for r in caplog.records if r.name == "bot.discord_bot"]
+    (record,) = [r for r in caplog.records if r.name == "bot.interfaces.discord.bot"]
     assert "/treaty status failed" in record.getMessage()
     assert record.exc_info and "the database fell over" in str(record.exc_info[1])
     assert TOKEN not in caplog.text
@@ -411,7 +411,7 @@ async def test_commands_deleted_on_discord_are_synced_again_though_unchanged(
         pass
     assert len(fake.command_syncs) == 1
     fake.guild_commands[GUILD_ID] = []  # someone removed them (or the application was reset)
-    caplog.set_level(logging.INFO, logger="bot.discord_bot")
+    caplog.set_level(logging.INFO, logger="bot.interfaces.discord.bot")
     async with running_app(folder):
         pass
     assert [s.method for s in fake.command_syncs] == ["PUT", "PUT"]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from bot.cli import main
-from bot.config import Watchlist
-from bot.db import Database
-from bot.report import status_report
+from bot.config.watchlist import Watchlist
+from bot.core.views import status_report
+from bot.interfaces.cli import main
+from bot.store.database import Database
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -133,7 +133,7 @@ def test_the_files_the_image_copies_make_a_working_installed_bot(tmp_path: Path)
     result = subprocess.run(
         [sys.executable, "-S", "-c", "import sys; sys.path.remove('') if '' in sys.path else None; "
          "import bot; assert bot.__file__.startswith(sys.argv[1]), bot.__file__; "
-         "from bot.cli import main; main(['run', '--once'], prog_name='treatybot')",
+         "from bot.interfaces.cli import main; main(['run', '--once'], prog_name='treatybot')",
          str(tmp_path / "site")],
         cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120,
     )
@@ -143,7 +143,7 @@ def test_the_files_the_image_copies_make_a_working_installed_bot(tmp_path: Path)
 
     # the labelled set is not in the image: `eval` says so instead of a traceback
     evaluated = subprocess.run(
-        [sys.executable, "-S", "-c", "from bot.cli import main; main(['eval'], "
+        [sys.executable, "-S", "-c", "from bot.interfaces.cli import main; main(['eval'], "
          "prog_name='treatybot')"], cwd=elsewhere, env=env, capture_output=True, text=True,
         timeout=120)
     assert evaluated.returncode == 1

@@ -21,7 +21,7 @@ from fakediscord import (
     running_client,
 )
 
-from bot.discord_env import (
+from bot.interfaces.discord.endpoints import (
     DEFAULT_API_BASE,
     DEFAULT_GATEWAY_URL,
     apply_discord_endpoints,

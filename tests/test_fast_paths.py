@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from bot import text
-from bot.db import Database
-from bot.decide import DecisionSettings
-from bot.dedup import Fingerprint, find_near_duplicate, fingerprint, is_near_duplicate
+from bot.analysis.decide import DecisionSettings
+from bot.analysis.dedup import Fingerprint, find_near_duplicate, fingerprint, is_near_duplicate
+from bot.analysis.relevance import TopicMatcher, fold
+from bot.config.topic import DEFAULT_TOPIC
+from bot.core.engine import Engine
 from bot.errors import StateError
-from bot.pipeline import Engine
-from bot.relevance import TopicMatcher, fold
-from bot.topic import DEFAULT_TOPIC
+from bot.store.database import Database
 
 
 def test_fold_is_text_fold():

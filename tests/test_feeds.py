@@ -1,4 +1,4 @@
-"""bot.feeds and bot.urls: parsing feed bodies into plain-text FeedItems; canonical URLs."""
+"""bot.ingest.parse and bot.ingest.urls: parsing feed bodies into plain-text FeedItems; canonical URLs."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.feeds import ParsedFeed, html_to_text, item_identity, parse_feed, split_source_suffix
-from bot.urls import canonical_url, unwrap_redirect
+from bot.ingest.parse import (
+    ParsedFeed,
+    html_to_text,
+    item_identity,
+    parse_feed,
+    split_source_suffix,
+)
+from bot.ingest.urls import canonical_url, unwrap_redirect
 
 CORPUS = Path("/work/shared/corpora/feedparser")
 FEED_URL = "https://example.org/feed.xml"

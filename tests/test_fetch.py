@@ -1,4 +1,4 @@
-"""bot.fetch against real aiohttp servers on 127.0.0.1 (no other network)."""
+"""bot.ingest.fetch against real aiohttp servers on 127.0.0.1 (no other network)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from aiohttp.abc import AbstractResolver
 from servers import closed_port, routes_app, serve, static_app
 
 from bot.errors import FetchError
-from bot.fetch import DEFAULT_USER_AGENT, Fetcher, mtime_string
+from bot.ingest.fetch import DEFAULT_USER_AGENT, Fetcher, mtime_string
 
 serve_app = servers.serve_app  # the fixture, for tests below (a conftest may register it)
 

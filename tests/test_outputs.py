@@ -1,4 +1,4 @@
-"""bot.outputs against the local webhook stand-in (127.0.0.1 only), and the local outputs."""
+"""bot.delivery.base against the local webhook stand-in (127.0.0.1 only), and the local outputs."""
 
 from __future__ import annotations
 
@@ -19,19 +19,18 @@ import aiohttp
 import pytest
 from webhook_standin import DISCORD_TOKEN, SLACK_PATH, WebhookStandin
 
-from bot.errors import DeliveryError, OutputDisabled
-from bot.models import Digest
-from bot.outputs import (
+from bot.delivery.base import (
     ConsoleOutput,
     DiscordWebhookOutput,
     JsonlOutput,
     Output,
-    PermanentDeliveryError,
     SlackWebhookOutput,
     is_retryable,
-    mask_url,
 )
-from bot.render import render_text
+from bot.delivery.render import render_text
+from bot.errors import DeliveryError, OutputDisabled, PermanentDeliveryError
+from bot.models import Digest
+from bot.redact import mask_url
 
 REPO = Path(__file__).resolve().parents[1]
 SECRETS = (DISCORD_TOKEN, SLACK_PATH[2], SLACK_PATH[1], SLACK_PATH[0])

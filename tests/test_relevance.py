@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.relevance import TopicMatcher
+from bot.analysis.relevance import TopicMatcher
 
 matcher = TopicMatcher()
 

@@ -1,4 +1,4 @@
-"""bot.render: one renderer per format; limits, escaping and mention safety."""
+"""bot.delivery.render: one renderer per format; limits, escaping and mention safety."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.models import Digest
-from bot.render import (
+from bot.delivery.render import (
     COLOURS,
     DISCORD_LIMITS,
     SLACK_LIMITS,
@@ -21,6 +20,7 @@ from bot.render import (
     render_text,
     strip_html,
 )
+from bot.models import Digest
 
 TOPIC = "Russia–Iran Treaty on Comprehensive Strategic Partnership"
 EVIDENCE = [

@@ -338,17 +338,17 @@ async def test_slow_analysis_of_one_feed_does_not_time_out_the_others(
     loop run between items."""
     import io
 
-    import bot.pipeline
-    from bot.app import App
-    from bot.config import load_watchlist
+    import bot.core.engine
+    from bot.config.watchlist import load_watchlist
+    from bot.core.app import App
 
-    original = bot.pipeline.Engine.ingest_item
+    original = bot.core.engine.Engine.ingest_item
 
-    def slow_ingest(self: bot.pipeline.Engine, item: Any) -> Any:
+    def slow_ingest(self: bot.core.engine.Engine, item: Any) -> Any:
         time.sleep(0.01)  # stands in for a costly analysis
         return original(self, item)
 
-    monkeypatch.setattr(bot.pipeline.Engine, "ingest_item", slow_ingest)
+    monkeypatch.setattr(bot.core.engine.Engine, "ingest_item", slow_ingest)
     busy = rss([(f"Council meets on road repairs, item {n}", f"https://busy.example/{n}", "x")
                 for n in range(300)])
 
@@ -383,8 +383,8 @@ async def test_feeds_queued_for_a_busy_host_are_not_timed_out_before_they_are_tr
     for one of the host's two connections (the last two would "time out" at 3.6 s)."""
     import io
 
-    from bot.app import App
-    from bot.config import load_watchlist
+    from bot.config.watchlist import load_watchlist
+    from bot.core.app import App
 
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(1.2)

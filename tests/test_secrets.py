@@ -24,10 +24,10 @@ from hostile import SIGNED_SUMMARY, SIGNED_TITLE, BotRun, run_bot
 from servers import closed_port, serve
 from webhook_standin import WebhookStandin
 
-from bot.app import App
-from bot.config import load_watchlist
-from bot.slack import command_text
-from bot.web import app_reader, create_web_app, serve_web
+from bot.config.watchlist import load_watchlist
+from bot.core.app import App
+from bot.interfaces.slack import command_text
+from bot.interfaces.web.app import app_reader, create_web_app, serve_web
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,10 +54,10 @@ SECRETS = [*HOOK_TOKENS.values(), *SLACK_TOKENS.values(), DISCORD_TOKEN, SLACK_S
 
 # Test hooks in the bot's process: quick retries, a 1 s webhook time-out, a 3 s retry window.
 FAST_RETRIES = """
-import bot.app, bot.outbox, bot.outputs.webhooks
-bot.outbox.BASE_RETRY = 0.2
-bot.outputs.webhooks.WebhookOutput.__init__.__kwdefaults__["timeout"] = 1.0
-bot.app.App.run_once.__kwdefaults__["retry_window"] = 3.0
+import bot.core.app, bot.delivery.outbox, bot.delivery.webhooks
+bot.delivery.outbox.BASE_RETRY = 0.2
+bot.delivery.webhooks.WebhookOutput.__init__.__kwdefaults__["timeout"] = 1.0
+bot.core.app.App.run_once.__kwdefaults__["retry_window"] = 3.0
 """
 
 

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
-from bot.db import Database
-from bot.decide import DecisionSettings
-from bot.pipeline import Engine
-from bot.slack import (
+from bot.analysis.decide import DecisionSettings
+from bot.config.topic import DEFAULT_TOPIC
+from bot.core.engine import Engine
+from bot.interfaces.slack import (
     command_response,
     parse_subcommand,
     sign,
@@ -25,8 +25,8 @@ from bot.slack import (
     slack_message,
     verify_signature,
 )
-from bot.topic import DEFAULT_TOPIC
-from bot.web import StoreReader, create_web_app, serve_web
+from bot.interfaces.web.app import StoreReader, create_web_app, serve_web
+from bot.store.database import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,7 +91,8 @@ def test_a_timestamp_just_within_five_minutes_passes():
     (EXAMPLE_TIMESTAMP, "v1=" + EXAMPLE_SIGNATURE[3:]),
     (EXAMPLE_TIMESTAMP, EXAMPLE_SIGNATURE.upper()),
     (EXAMPLE_TIMESTAMP, "v0=é" + EXAMPLE_SIGNATURE[4:]),  # non-ASCII must not raise
-])
+], ids=["no-timestamp", "no-signature", "nan", "float", "negative", "no-prefix", "v1",
+        "upper-case", "non-ascii"])
 def test_malformed_headers_fail(timestamp: str, signature: str):
     assert not verify_signature(EXAMPLE_SECRET, timestamp, EXAMPLE_BODY, signature,
                                 now=EXAMPLE_NOW)

@@ -20,10 +20,11 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver
 from servers import serve
 
-from bot.app import App
-from bot.config import host_local_reason, load_watchlist
+from bot.addresses import host_local_reason
+from bot.config.watchlist import load_watchlist
+from bot.core.app import App
 from bot.errors import FetchError
-from bot.fetch import Fetcher, LocalAddressError, PublicResolver
+from bot.ingest.fetch import Fetcher, LocalAddressError, PublicResolver
 
 ROOT = Path(__file__).resolve().parent.parent
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.feeds import parse_feed
-from bot.urls import is_secret_param, link_base, redact_text, redact_url
+from bot.ingest.parse import parse_feed
+from bot.ingest.urls import link_base
+from bot.redact import is_secret_param, redact_text, redact_url
 
 
 @pytest.mark.parametrize(("url", "shown"), [

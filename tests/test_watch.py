@@ -18,9 +18,9 @@ from aiohttp import web
 from feedsite import FeedSite, Item
 from servers import closed_port, serve
 
-from bot.app import App
-from bot.config import load_watchlist
-from bot.poller import backoff_seconds
+from bot.config.watchlist import load_watchlist
+from bot.core.app import App
+from bot.core.poller import backoff_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 

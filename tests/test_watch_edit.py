@@ -1,4 +1,4 @@
-"""Editing the watchlist's feeds: ``bot.watch_edit``, ``treatybot watch`` and ``/treaty watch``.
+"""Editing the watchlist's feeds: ``bot.config.edit``, ``treatybot watch`` and ``/treaty watch``.
 
 Real files in tmp_path; the CLI in a real process; the Discord commands through the real
 discord.py client against tests/fakediscord.py; the hot reload with a real App and a feed site
@@ -23,11 +23,11 @@ from fakediscord import ADMIN_PERMISSIONS, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID,
 from feedsite import FeedSite, Item
 from servers import serve
 
-import bot.watch_edit as watch_edit
-from bot.app import App
-from bot.config import check_watchlist, load_watchlist
+import bot.config.edit as watch_edit
+from bot.config.edit import add_feed, list_feeds, remove_feed
+from bot.config.watchlist import check_watchlist, load_watchlist
+from bot.core.app import App
 from bot.errors import ConfigError, WatchEditError
-from bot.watch_edit import add_feed, list_feeds, remove_feed
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "fake-token"

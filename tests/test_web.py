@@ -12,11 +12,10 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.db import Database
-from bot.decide import DecisionSettings
-from bot.pipeline import Engine
-from bot.topic import DEFAULT_TOPIC
-from bot.web import (
+from bot.analysis.decide import DecisionSettings
+from bot.config.topic import DEFAULT_TOPIC
+from bot.core.engine import Engine
+from bot.interfaces.web.app import (
     StoreReader,
     app_reader,
     create_web_app,
@@ -25,6 +24,7 @@ from bot.web import (
     safe_href,
     serve_web,
 )
+from bot.store.database import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = DEFAULT_TOPIC.name
@@ -242,8 +242,8 @@ async def test_a_page_on_an_empty_database_says_there_is_no_status(tmp_path: Pat
 
 
 async def test_app_reader_reads_a_started_app(tmp_path: Path):
-    from bot.app import App
-    from bot.config import load_watchlist
+    from bot.config.watchlist import load_watchlist
+    from bot.core.app import App
 
     (tmp_path / "watchlist.yaml").write_text(
         f"seeds: {ROOT / 'seeds'}\noutputs: [console]\n"

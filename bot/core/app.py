@@ -1,0 +1,516 @@
+"""The running bot: one state folder, one watchlist, one event loop.
+
+``App`` owns the database, the shared HTTP session (through the Fetcher), the outputs and the
+scheduler. ``run_once`` is one full cycle; ``run_forever`` polls each feed on its own schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import random
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO, Any
+
+import aiohttp
+
+from bot.analysis.decide import DecisionSettings
+from bot.clock import now_iso
+from bot.config.topic import DEFAULT_LOOKALIKES, Topic
+from bot.config.watchlist import Feed, Watchlist, check_watchlist
+from bot.core.engine import Engine
+from bot.core.poller import PollResult, poll_feed
+from bot.delivery.base import (
+    ConsoleOutput,
+    DiscordWebhookOutput,
+    JsonlOutput,
+    Output,
+    SlackWebhookOutput,
+)
+from bot.delivery.outbox import DeliveryReport, Outbox
+from bot.errors import StateError, StateLockedError
+from bot.ingest.fetch import Fetcher
+from bot.redact import mask_url
+from bot.store.database import Database
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "treatybot.lock"
+
+
+def topic_from(watchlist: Watchlist) -> Topic:
+    t = watchlist.topic
+    return Topic(name=t.name, parties={k: list(v) for k, v in t.parties.items()},
+                 keywords=list(t.keywords), aliases=list(t.aliases),
+                 lookalikes=dict(DEFAULT_LOOKALIKES))
+
+
+def settings_from(watchlist: Watchlist) -> DecisionSettings:
+    return DecisionSettings(min_sources=watchlist.status.min_sources,
+                            min_confidence_single=watchlist.status.min_confidence_single)
+
+
+class StateLock:
+    """An exclusive lock on the state folder: two running bots would post everything twice."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / LOCK_NAME
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held while running
+        except OSError as exc:
+            raise self._unusable(exc) from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StateLockedError(
+                f"the state folder {self.path.parent} is in use by treatybot ({holder}, lock "
+                f"{self.path.name}); stop it first, or pass --state to use another folder"
+            ) from None
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}\n")
+            handle.flush()
+        except OSError as exc:
+            handle.close()
+            raise self._unusable(exc) from None
+        self._handle = handle
+
+    def _unusable(self, exc: OSError) -> StateError:
+        return StateError(
+            f"cannot use the state folder {self.path.parent}: {exc.strerror or exc} "
+            f"({self.path.name}); check that it exists and is writable, or pass --state"
+        )
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+
+@dataclass
+class CycleReport:
+    seeds_loaded: int = 0
+    polls: list[PollResult] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)  # kinds queued this cycle
+    delivery: DeliveryReport | None = None
+
+    def summary(self) -> str:
+        ok = sum(1 for p in self.polls if p.ok)
+        failed = [p for p in self.polls if not p.ok]
+        new = sum(p.new_items for p in self.polls)
+        relevant = sum(p.relevant_items for p in self.polls)
+        parts = [f"feeds {ok} ok, {len(failed)} failed", f"{new} new items ({relevant} relevant)"]
+        if self.seeds_loaded:
+            parts.insert(0, f"{self.seeds_loaded} seed articles loaded")
+        if self.digests:
+            parts.append(f"digests queued: {', '.join(self.digests)}")
+        if self.delivery:
+            parts.append(f"{self.delivery.delivered} deliveries made")
+            if self.delivery.retrying:
+                parts.append(f"{self.delivery.retrying} to retry")
+        return "cycle: " + "; ".join(parts)
+
+
+class App:
+    def __init__(self, watchlist: Watchlist, state_dir: Path, *,
+                 console_stream: Any = None, progress: bool = False) -> None:
+        self.watchlist = watchlist
+        self.state_dir = state_dir
+        self.lock = StateLock(state_dir)
+        self.db: Database | None = None
+        self.engine: Engine | None = None
+        self.fetcher: Fetcher | None = None
+        self.session: aiohttp.ClientSession | None = None
+        self.outbox: Outbox | None = None
+        self.console_stream = console_stream
+        self._running: set[str] = set()
+        self.reload_interval = 2.0  # seconds between checks of the watchlist file
+        self.progress = progress  # a progress bar on stderr for long loads (a terminal)
+        self.last_cycle_at: str | None = None
+        self._delivery_lock = asyncio.Lock()  # shared by every outbox this App builds
+        self._background: set[asyncio.Task[Any]] = set()  # see in_background
+        self._fetcher_settings: dict[str, Any] = {}
+
+    # -- life cycle ----------------------------------------------------------------------
+    async def start(self) -> None:
+        self.lock.acquire()
+        self.discord: Any = None  # a bot.interfaces.discord.bot.TreatyBot once DISCORD_TOKEN is set
+        try:
+            self.db = Database.in_folder(self.state_dir)
+            self._configure(self.watchlist)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _configure(self, watchlist: Watchlist) -> None:
+        assert self.db is not None
+        self.watchlist = watchlist
+        if watchlist.source_text is not None:  # started with, or reloaded: it is good
+            self.db.set_value(LAST_GOOD_WATCHLIST, watchlist.source_text)
+        self.engine = Engine(self.db, topic_from(watchlist), settings_from(watchlist),
+                             [o.key for o in watchlist.outputs])
+        settings = _fetcher_settings(watchlist)
+        if self.fetcher is None or settings != self._fetcher_settings:
+            if self.fetcher is not None:  # a reload changed them: polls from now on use these
+                self._retire_fetcher(self.fetcher)
+            self.fetcher = Fetcher(**settings)
+            self._fetcher_settings = settings
+        outputs, unavailable = self._build_outputs(watchlist)
+        for key in outputs:
+            self.db.enable_output(key)
+        previous = self.outbox
+        self.outbox = Outbox(self.db, outputs, unavailable, lock=self._delivery_lock)
+        if previous is not None:
+            self._retire(previous)
+        for key, why in unavailable.items():
+            log.warning("output %s is not available: %s", key, why)
+
+    def in_background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run ``work`` as a task the App waits for when it closes (without a running loop,
+        nothing can be in flight that it would wait for: ``work`` is dropped)."""
+        try:
+            task = asyncio.get_running_loop().create_task(work)
+        except RuntimeError:
+            work.close()
+            return
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _retire(self, outbox: Outbox) -> None:
+        """Close the outputs of an outbox a reload replaced, once a delivery it may be making
+        is done (it holds the shared lock meanwhile)."""
+
+        async def close_when_idle() -> None:
+            async with self._delivery_lock:
+                await outbox.close()
+
+        self.in_background(close_when_idle())
+
+    def _retire_fetcher(self, fetcher: Fetcher) -> None:
+        """Close a fetcher a reload replaced once the polls that may be using it are done."""
+        polling = set(self._running)
+
+        async def close_when_idle() -> None:
+            deadline = asyncio.get_running_loop().time() + fetcher.timeout + 30
+            while polling & self._running and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.2)
+            await fetcher.close()
+
+        self.in_background(close_when_idle())
+
+    async def deliver(self) -> DeliveryReport:
+        """Deliver what is due through the current outbox (the one the last reload built)."""
+        assert self.outbox is not None
+        return await self.outbox.deliver_due()
+
+    def _build_outputs(self, watchlist: Watchlist) -> tuple[dict[str, Output], dict[str, str]]:
+        outputs: dict[str, Output] = {}
+        unavailable: dict[str, str] = {}
+        for spec in watchlist.outputs:
+            if spec.type == "console":
+                outputs[spec.key] = ConsoleOutput(self.console_stream, key=spec.key)
+            elif spec.type == "jsonl":
+                outputs[spec.key] = JsonlOutput(watchlist.resolve(spec.path), key=spec.key)
+            elif spec.type == "discord_webhook":
+                outputs[spec.key] = DiscordWebhookOutput(spec.url, self._session(), key=spec.key)
+                log.info("output %s posts to %s", spec.key, mask_url(spec.url))
+            elif spec.type == "slack_webhook":
+                outputs[spec.key] = SlackWebhookOutput(spec.url, self._session(), key=spec.key)
+                log.info("output %s posts to %s", spec.key, mask_url(spec.url))
+            elif spec.type == "discord":
+                from bot.interfaces.discord.bot import DiscordChannelOutput
+
+                client = self._discord_client()
+                if client is None:
+                    unavailable[spec.key] = (
+                        "set DISCORD_TOKEN to use the discord output; "
+                        "digests for it are kept in the outbox"
+                    )
+                    continue
+                outputs[spec.key] = DiscordChannelOutput(client, spec.channel_id, key=spec.key)
+                log.info("output %s posts to Discord channel %s", spec.key, spec.channel_id)
+            else:
+                unavailable[spec.key] = (
+                    f"the {spec.type} output is not available in this version; "
+                    "digests for it are kept in the outbox"
+                )
+        return outputs, unavailable
+
+    def _discord_client(self) -> Any:
+        """The App's one Discord client (a TreatyBot), built on first use; None without a token."""
+        from bot.interfaces.discord.bot import TreatyBot, discord_token, guild_id_from_env
+
+        if getattr(self, "discord", None) is None and discord_token() is not None:
+            self.discord = TreatyBot(self, guild_id=guild_id_from_env())
+        return getattr(self, "discord", None)
+
+    async def start_discord(self, *, only_for_outputs: bool = False,
+                            ready_timeout: float = 30.0) -> bool:
+        """Connect the Discord bot when DISCORD_TOKEN is set (/treaty commands, discord outputs).
+
+        When a discord output needs the bot, wait (at most ``ready_timeout`` seconds) until it
+        is ready; its digests stay in the outbox if it is not. ``only_for_outputs``: connect
+        only if a discord output needs it (``run --once``). Returns whether the bot is ready.
+        """
+        from bot.interfaces.discord.bot import DiscordChannelOutput, discord_token
+
+        assert self.outbox is not None
+        needed = any(isinstance(o, DiscordChannelOutput) for o in self.outbox.outputs.values())
+        token = discord_token()
+        if token is None or (only_for_outputs and not needed):
+            return False
+        client = self._discord_client()
+        assert client is not None
+        client.launch(token)
+        if not needed:
+            return client.is_ready()
+        if await client.wait_ready(ready_timeout):
+            return True
+        if client.failure is None:  # a failure has been logged by the bot already
+            log.warning("the Discord bot is not connected after %.0fs; digests for Discord stay "
+                        "in the outbox and are retried", ready_timeout)
+        return False
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self.session is None:
+            self.session = aiohttp.ClientSession()
+        return self.session
+
+    async def close(self) -> None:
+        if getattr(self, "discord", None) is not None:
+            await self.discord.shutdown()  # first: its commands read the database
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        if self.outbox:
+            await self.outbox.close()
+        if self.fetcher:
+            await self.fetcher.close()
+        if self.session:
+            await self.session.close()
+        if self.db:
+            self.db.close()
+        self.lock.release()
+
+    # -- work ------------------------------------------------------------------------------
+    def load_baseline(self) -> tuple[int, list[str]]:
+        assert self.engine is not None
+        report = self.engine.load_seeds(self.watchlist.seeds_dir)
+        return report.loaded, report.notes
+
+    async def poll(self, feed: Feed, *, respect_backoff: bool = True) -> PollResult:
+        assert self.db and self.engine and self.fetcher
+        if feed.name in self._running:
+            return PollResult(feed.name, ok=True, skipped=True)
+        self._running.add(feed.name)
+        try:
+            return await poll_feed(feed, watchlist=self.watchlist, db=self.db, engine=self.engine,
+                                   fetcher=self.fetcher, respect_backoff=respect_backoff)
+        finally:
+            self._running.discard(feed.name)
+
+    def decide(self, polls: list[PollResult], seed_notes: list[str] | None = None) -> list[str]:
+        assert self.engine is not None and self.db is not None
+        before = len(self.db.digests())
+        stories = [s for p in polls for s in p.new_stories]
+        self.engine.update_status(seed_notes=seed_notes, new_stories=stories)
+        return [d.kind for d in self.db.digests()[before:]]
+
+    async def cycle(self, feeds: list[Feed] | None = None, *,
+                    respect_backoff: bool = False) -> CycleReport:
+        """Seeds (first time), the given feeds (default: all) at once, status, delivery."""
+        assert self.outbox is not None
+        report = CycleReport()
+        report.seeds_loaded, notes = self.load_baseline()
+        targets = self.watchlist.feeds if feeds is None else feeds
+        report.polls = await self._poll_all(targets, respect_backoff)
+        report.digests = self.decide(report.polls, notes)
+        report.delivery = await self.deliver()
+        self.last_cycle_at = now_iso()
+        log.info("%s", report.summary())
+        return report
+
+    async def _poll_all(self, targets: list[Feed], respect_backoff: bool) -> list[PollResult]:
+        """Every feed at once; with ``progress``, a bar on stderr as they finish."""
+        tasks = [asyncio.ensure_future(self.poll(f, respect_backoff=respect_backoff))
+                 for f in targets]
+        if self.progress and len(tasks) > 1:
+            from tqdm import tqdm
+
+            with tqdm(total=len(tasks), desc="polling feeds", unit="feed", leave=False) as bar:
+                for finished in asyncio.as_completed(tasks):
+                    await finished
+                    bar.update(1)
+        return list(await asyncio.gather(*tasks))
+
+    async def run_once(self, *, retry_window: float = 30.0) -> CycleReport:
+        assert self.outbox is not None
+        report = await self.cycle()
+        # a short wait for rate-limited deliveries, so --once still delivers what it can
+        waited = 0.0
+        while (report.delivery and report.delivery.soonest_retry is not None
+               and waited + report.delivery.soonest_retry <= retry_window):
+            pause = report.delivery.soonest_retry + 0.05
+            await asyncio.sleep(pause)
+            waited += pause
+            earlier = report.delivery
+            report.delivery = await self.deliver()
+            report.delivery.delivered += earlier.delivered  # the summary counts every pass
+            report.delivery.failed += earlier.failed
+        if waited:
+            log.info("after %.1fs of retries: %s", waited, report.summary())
+        return report
+
+    async def run_forever(self, stop: asyncio.Event | None = None) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        assert self.outbox is not None
+        stop = stop or asyncio.Event()
+        await self.start_discord()  # same loop as the scheduler; closed in close()
+        await self.cycle()
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler = scheduler
+        self._schedule_feeds(scheduler)
+        self._schedule_daily(scheduler)
+        # self.deliver, not self.outbox.deliver_due: a reload replaces the outbox
+        scheduler.add_job(self.deliver, "interval", seconds=5, id="outbox",
+                          max_instances=1, coalesce=True)
+        scheduler.start()
+        log.info("watching %d feed(s); digests go to %s", len(self.watchlist.feeds),
+                 ", ".join(o.key for o in self.watchlist.outputs))
+        reloader = None
+        if self.watchlist.path is not None:
+            from bot.core.reload import Reloader
+
+            reloader = Reloader(self, interval=self.reload_interval)
+            await reloader.start()
+        try:
+            await stop.wait()
+        finally:
+            if reloader is not None:
+                await reloader.stop()
+            scheduler.shutdown(wait=False)
+
+    def _schedule_feeds(self, scheduler: Any) -> None:
+        for feed in self.watchlist.feeds:
+            self._schedule_feed(scheduler, feed, first_in=self.watchlist.feed_interval(feed))
+
+    def _schedule_feed(self, scheduler: Any, feed: Feed, *, first_in: float,
+                       spread_first: bool = True) -> None:
+        """Poll ``feed`` every interval (plus jitter), first in ``first_in`` seconds (plus
+        jitter, unless ``spread_first`` is False: a feed just added is polled at once)."""
+        jitter = int(self.watchlist.poll.jitter)
+        scheduler.add_job(
+            self._poll_job, "interval", args=[feed.name],
+            seconds=self.watchlist.feed_interval(feed), jitter=jitter or None,
+            id=f"feed:{feed.name}", replace_existing=True, max_instances=1, coalesce=True,
+            next_run_time=_after(first_in, jitter if spread_first else 0),
+        )
+
+    def _schedule_daily(self, scheduler: Any) -> None:
+        """The optional daily digest at ``digest.daily`` in ``digest.timezone``."""
+        if scheduler.get_job("daily"):
+            scheduler.remove_job("daily")
+        daily = self.watchlist.digest.daily
+        if not daily:
+            return
+        hour, minute = (int(x) for x in daily.split(":"))
+        scheduler.add_job(self.post_daily, "cron", hour=hour, minute=minute,
+                          timezone=self.watchlist.digest.tzinfo, id="daily",
+                          max_instances=1, coalesce=True, misfire_grace_time=3600)
+
+    async def post_daily(self) -> None:
+        from bot.delivery.digests import daily_digest
+
+        assert self.db is not None and self.outbox is not None
+        now = datetime.now(self.watchlist.digest.tzinfo)
+        day = now.date().isoformat()
+        cutoff = (datetime.now(timezone.utc) - timedelta(hours=24)).isoformat()
+        stories = [
+            {"title": a.title, "url": a.url, "source": a.source, "published": a.published}
+            for a in self.db.articles(relevant_only=True, limit=200, newest_first=True)
+            if a.duplicate_of is None and a.published and a.published >= cutoff[: len(a.published)]
+        ]
+        current = self.db.current_status() or {}
+        digest = daily_digest(self.engine.topic.name if self.engine else "", current.get("status"),
+                              current.get("party"), current.get("since"), stories, day)
+        self.db.enqueue_digest(digest, [o.key for o in self.watchlist.outputs],
+                               once_key=f"daily:{day}")
+        await self.deliver()
+
+    def reconfigure(self, watchlist: Watchlist) -> None:
+        """Apply a new, valid watchlist while running (hot reload).
+
+        New feeds are polled within seconds; feeds whose URL or interval changed are
+        rescheduled; untouched feeds keep their timing; removed feeds stop.
+        """
+        old = self.watchlist
+        self._configure(watchlist)
+        scheduler = getattr(self, "scheduler", None)
+        if scheduler is None:
+            return
+        self._schedule_daily(scheduler)
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        wanted = {f"feed:{f.name}" for f in watchlist.feeds}
+        for job_id, job in jobs.items():
+            if job_id.startswith("feed:") and job_id not in wanted:
+                job.remove()
+        for feed in watchlist.feeds:
+            before = old.feed(feed.name)
+            unchanged = (before is not None and before.url == feed.url
+                         and old.feed_interval(before) == watchlist.feed_interval(feed))
+            if f"feed:{feed.name}" in jobs and unchanged:
+                continue
+            self._schedule_feed(scheduler, feed, first_in=1.0, spread_first=False)
+
+    async def _poll_job(self, name: str) -> None:
+        """One feed's scheduled poll: a cycle of one feed (seeds are loaded by then)."""
+        feed = self.watchlist.feed(name)
+        if feed is None:
+            return
+        report = CycleReport()
+        report.polls = [await self.poll(feed)]
+        if not report.polls[0].skipped:
+            report.digests = self.decide(report.polls)
+            report.delivery = await self.deliver()
+            log.info("%s: %s", name, report.summary())
+        self.last_cycle_at = now_iso()
+
+
+LAST_GOOD_WATCHLIST = "last_good_watchlist"  # kv key: the text of the last watchlist in use
+
+
+def saved_watchlist(state_dir: Path, path: Path) -> Watchlist | None:
+    """The last watchlist a run used in ``state_dir`` (as if read from ``path``), if it is
+    still valid; read-only, without taking the state folder."""
+    text = Database.peek_value(state_dir, LAST_GOOD_WATCHLIST)
+    if text is None:
+        return None
+    watchlist, _ = check_watchlist(path, text=text)
+    return watchlist
+
+
+def _fetcher_settings(watchlist: Watchlist) -> dict[str, Any]:
+    """The Fetcher's arguments from the watchlist: when a reload changes them, a new one."""
+    poll = watchlist.poll
+    return {"timeout": poll.timeout, "connect_timeout": poll.connect_timeout,
+            "max_bytes": poll.max_bytes, "per_host": poll.per_host,
+            "allow_local_files": watchlist.allow_local}
+
+
+def _after(seconds: float, jitter: int) -> datetime:
+    """First scheduled poll: one interval after the start-up cycle, spread by the jitter."""
+    return datetime.now(timezone.utc) + timedelta(seconds=seconds + random.uniform(0, jitter))

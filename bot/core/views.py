@@ -1,0 +1,161 @@
+"""What the commands show, read from the store: one dict per view and one text renderer each.
+
+``treatybot status``, ``/treaty status`` and the digests share these texts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.delivery.digests import PARTY_NAMES, evidence_block, status_phrase
+from bot.redact import redact_text, redact_url
+from bot.store.database import Database
+
+EVIDENCE_FIELDS = ("status", "quote", "title", "url", "source", "published", "rule", "confidence",
+                   "party", "retrospective")
+
+
+def _evidence(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: e.get(k) for k in EVIDENCE_FIELDS} for e in items]
+
+
+def status_report(db: Database, topic: str,
+                  watched: list[str] | None = None) -> dict[str, Any]:
+    """The status view. ``watched``: the names of the watchlist's feeds, so that ``feeds``
+    counts those (checked or not) and not feeds removed from it; None counts every feed read."""
+    current = db.current_status()
+    counts = db.counts()
+    feeds = db.feed_states()
+    if watched is not None:
+        names = set(watched)
+        feeds = [f for f in feeds if f["name"] in names]
+    last_check = max((f["last_attempt"] for f in feeds if f.get("last_attempt")), default=None)
+    history = db.status_history()
+    return {
+        "topic": topic,
+        "status": current["status"] if current else None,
+        "party": current["party"] if current else None,
+        "ratified_by": (current["party"] if current and current["status"] == "ratified" else None),
+        "since": current["since"] if current else None,
+        "updated_at": current["decided_at"] if current else None,
+        "last_check": last_check,
+        "articles": counts["articles"],
+        "relevant_articles": counts["relevant"],
+        "sources": counts["independent"],
+        "evidence": _evidence(current["evidence"]) if current else [],
+        "changes": len(history),
+        "feeds": {"total": len(watched) if watched is not None else len(feeds),
+                  "failing": sum(1 for f in feeds if f["failures"])},
+    }
+
+
+def status_text(report: dict[str, Any]) -> str:
+    if report["status"] is None:
+        return (f"{report['topic']}\nNo status yet: run `treatybot run --once` to load the baseline "
+                "and check the feeds.")
+    phrase = status_phrase(report["status"], report.get("party"))
+    lines = [
+        report["topic"],
+        f"Status: {phrase.upper()} since {report['since'] or 'an unknown date'}",
+    ]
+    if report["evidence"]:
+        lines += ["Key evidence:", evidence_block(report["evidence"])]
+    lines.append(
+        f"Sources: {report['sources']} independent of {report['relevant_articles']} relevant "
+        f"articles ({report['articles']} read)."
+    )
+    feeds = report["feeds"]
+    check = report["last_check"] or "never"
+    lines.append(f"Last check: {check}; feeds: {feeds['total']} watched, {feeds['failing']} failing.")
+    return "\n".join(lines)
+
+
+def history_report(db: Database) -> list[dict[str, Any]]:
+    return [
+        {"status": h["status"], "previous": h["previous"], "date": h["since"],
+         "since": h["since"], "decided_at": h["decided_at"], "party": h["party"],
+         "evidence": _evidence(h["evidence"])}
+        for h in db.status_history()
+    ]
+
+
+def history_text(history: list[dict[str, Any]]) -> str:
+    if not history:
+        return "No status changes recorded yet."
+    lines = []
+    for h in history:
+        party = f" by {PARTY_NAMES.get(h['party'], h['party'])}" if h.get("party") and h["status"] == "ratified" else ""
+        lines.append(f"{h['date'] or '????-??-??'}  {h['status']}{party}")
+        for e in h["evidence"][:1]:
+            quote = (e.get("quote") or "")[:200]
+            lines.append(f'            "{quote}" — {e.get("source")}')
+    return "\n".join(lines)
+
+
+def sources_report(db: Database, *, relevant_only: bool = False,
+                   limit: int | None = None) -> list[dict[str, Any]]:
+    return [a.to_json() for a in db.articles(relevant_only=relevant_only, limit=limit,
+                                              newest_first=limit is not None)]
+
+
+def sources_text(sources: list[dict[str, Any]]) -> str:
+    if not sources:
+        return "No articles yet."
+    lines = []
+    for s in sources:
+        flag = "relevant" if s["relevant"] else "not relevant"
+        dup = f", repeats #{s['duplicate_of']}" if s["duplicate_of"] else ""
+        where = s.get("url") or s.get("path") or ""
+        lines.append(
+            f"#{s['id']} {s['published'] or 'date unknown'}  {s['title']}\n"
+            f"    {s['source']}; {flag}; reports: {s['status'] or '-'}{dup}\n    {where}"
+        )
+    return "\n".join(lines)
+
+
+def feeds_report(db: Database, configured: list[dict[str, Any]],
+                 outputs: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """One row per configured feed, fit to show: the URL and the last error are redacted
+    (``bot.redact.redact_url``), as the feed URL may carry a password or an API key."""
+    states = {f["name"]: f for f in db.feed_states()}
+    rows = []
+    for feed in configured:
+        state = states.get(feed["name"], {})
+        failures = int(state.get("failures") or 0)
+        rows.append({
+            "name": feed["name"],
+            "url": redact_url(feed["url"]),
+            "ok": bool(state.get("last_attempt")) and failures == 0,
+            "checked": bool(state.get("last_attempt")),
+            "last_error": redact_text(state.get("last_error"), feed["url"]),
+            "failures": failures,
+            "last_attempt": state.get("last_attempt"),
+            "last_success": state.get("last_success"),
+            "http_status": state.get("http_status"),
+            "items_seen": int(state.get("items_seen") or 0),
+            "next_attempt": state.get("next_attempt"),
+            "interval": feed.get("interval"),
+        })
+    return rows
+
+
+def feeds_text(rows: list[dict[str, Any]], disabled_outputs: dict[str, str]) -> str:
+    lines = []
+    if not rows:
+        lines.append("No feeds in the watchlist.")
+    for r in rows:
+        if not r["checked"]:
+            state = "not checked yet"
+        elif r["ok"]:
+            state = f"ok (HTTP {r['http_status']})"
+        else:
+            state = f"FAILING x{r['failures']}: {r['last_error']}"
+        lines.append(f"{r['name']}: {state}")
+        lines.append(f"    {redact_url(r['url'])}")
+        lines.append(
+            f"    last success {r['last_success'] or 'never'}; {r['items_seen']} items seen; "
+            f"next attempt {r['next_attempt'] or '-'}"
+        )
+    for key, reason in disabled_outputs.items():
+        lines.append(f"Output {key} is DISABLED: {reason}")
+    return "\n".join(lines)

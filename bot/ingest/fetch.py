@@ -1,0 +1,517 @@
+"""HTTP (and optional local-file) fetching of feeds with aiohttp.
+
+One :class:`Fetcher` owns one shared :class:`aiohttp.ClientSession`. Every failure comes out
+as a :class:`~bot.errors.FetchError` whose message is in plain words ("HTTP 404 Not Found",
+"timed out after 20s", "connection refused", ...). An HTML page served with status 200 is not
+an error here: the feed parser decides what the body is.
+
+Unless local feeds are allowed (the watchlist's ``allow_local``), every connection goes to a
+public address: the first request and every redirect hop. A literal address in a URL
+(``127.0.0.1``, ``0x7f000001``, ``[::ffff:10.0.0.1]``) is checked before it is requested, and a
+host name only ever connects to the public addresses it resolves to (:class:`PublicResolver`),
+so neither a name that resolves to 127.0.0.1 nor a redirect to an intranet address gets through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import os
+import socket
+import time
+from dataclasses import dataclass
+from email.utils import formatdate
+from http import HTTPStatus
+from types import TracebackType
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import aiohttp
+from aiohttp.abc import AbstractResolver
+from aiohttp.resolver import DefaultResolver
+from yarl import URL
+
+from bot._version import __version__
+from bot.addresses import host_address, is_public_address, plain_address
+from bot.config.units import format_size
+from bot.errors import FetchError
+from bot.redact import redact_text, redact_url
+
+if TYPE_CHECKING:
+    from aiohttp.abc import ResolveResult
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 64 * 1024
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, "
+    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+)
+
+
+DEFAULT_USER_AGENT = (f"treatybot/{__version__} "
+                      "(a feed reader following the Russia-Iran treaty)")
+
+
+@dataclass
+class FetchResult:
+    url: str  # requested url
+    final_url: str  # after redirects
+    status: int  # HTTP status (200, 304, ...)
+    body: bytes | None  # None on 304
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    not_modified: bool  # True on 304
+    elapsed: float
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}s"
+
+
+def _too_large(max_bytes: int, status: int | None = None) -> FetchError:
+    return FetchError(f"response larger than {format_size(max_bytes)} limit", http_status=status)
+
+
+def _http_error(status: int, reason: str | None) -> FetchError:
+    if not reason:
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = ""
+    reason = " ".join(reason.split())[:100]
+    message = f"HTTP {status} {reason}".rstrip()
+    return FetchError(message, http_status=status)
+
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+LOCAL_HINT = "set `allow_local: true` in the watchlist to allow local feeds"
+
+
+def _listed(addresses: list[str]) -> str:
+    return ", ".join(addresses[:3]) + (", ..." if len(addresses) > 3 else "")
+
+
+class LocalAddressError(OSError):
+    """A host name resolves only to local or private addresses (and those are refused)."""
+
+    def __init__(self, host: str, addresses: list[str]) -> None:
+        self.host, self.addresses = host, addresses
+        super().__init__(
+            f"{host} resolves only to a local or private address ({_listed(addresses)})"
+        )
+
+
+class PublicResolver(AbstractResolver):
+    """A resolver that keeps only the public addresses another resolver finds.
+
+    A name that resolves only to loopback, private, link-local ... addresses (see
+    :func:`bot.config.watchlist.is_public_address`) raises :class:`LocalAddressError`, so no connection
+    is made. aiohttp connects to exactly the addresses its resolver returns, so a name cannot
+    pass as public here and then connect to 127.0.0.1 (no second lookup to rebind).
+    """
+
+    def __init__(self, resolver: AbstractResolver | None = None) -> None:
+        self._owns_inner = resolver is None
+        self._inner = resolver if resolver is not None else DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        public = [r for r in found if is_public_address(r["host"])]
+        if found and not public:
+            raise LocalAddressError(host, sorted({r["host"] for r in found}))
+        if len(public) < len(found):
+            log.debug(
+                "%s: using its public addresses only (%s)",
+                host,
+                ", ".join(r["host"] for r in public),
+            )
+        return public
+
+    async def close(self) -> None:
+        if self._owns_inner:
+            await self._inner.close()
+
+
+def literal_local_address(url: URL) -> str | None:
+    """The URL's host, if it is a literal local or private address (``127.0.0.1``, also
+    spelled ``127.1``, ``0x7f000001``, ``[::ffff:127.0.0.1]`` ...); None for a public address
+    or a name (what a name resolves to is for :class:`PublicResolver`)."""
+    host = url.raw_host
+    ip = host_address(host) if host else None
+    if host is None or ip is None or is_public_address(ip):
+        return None
+    canonical = plain_address(ip)
+    return host if host == canonical else f"{host} ({canonical})"
+
+
+def _refused(host: str, addresses: list[str] | None, *, redirected: bool) -> FetchError:
+    """``127.0.0.1 is a local or private address; set `allow_local: true` ...`` and the like."""
+    if addresses is None:
+        what = "a local or private address"
+        text = f"redirected to {host}, {what}" if redirected else f"{host} is {what}"
+    else:
+        what = f"resolves only to a local or private address ({_listed(addresses)})"
+        text = f"redirected to {host}, which {what}" if redirected else f"{host} {what}"
+    return FetchError(f"{text}; {LOCAL_HINT}")
+
+
+def mtime_string(path: str) -> str:
+    """The HTTP-date form of a file's modification time (what local fetches use as Last-Modified)."""
+    return formatdate(os.stat(path).st_mtime, usegmt=True)
+
+
+class Fetcher:
+    """Fetches feeds over HTTP(S) with one shared session, size cap, timeouts and redirect limit.
+
+    ``allow_local``: local feeds are allowed, as with the watchlist's ``allow_local``:
+    connections to loopback, private, link-local ... addresses and local files (a path or a
+    ``file://`` URL). Off by default: every connection, redirects included, must then go to
+    a public address. ``allow_local_files`` is the older name of the same switch (either one
+    turns it on). ``resolver`` looks up host names (default: aiohttp's); with local feeds off
+    it is used through a :class:`PublicResolver`.
+
+    A ``session`` passed in is used as it is, and its connector's resolver is its own: give
+    it a ``PublicResolver`` (``aiohttp.TCPConnector(resolver=PublicResolver())``) unless
+    local addresses are meant to be reachable. Literal addresses and redirects are checked
+    either way.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 20,
+        connect_timeout: float = 10,
+        max_bytes: int = 5 * 1024 * 1024,
+        per_host: int = 2,
+        max_redirects: int = 5,
+        user_agent: str | None = None,
+        allow_local: bool = False,
+        allow_local_files: bool = False,
+        resolver: AbstractResolver | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.max_bytes = max_bytes
+        self.per_host = per_host
+        self.max_redirects = max_redirects
+        self.user_agent = user_agent or DEFAULT_USER_AGENT
+        self._allow_local = bool(allow_local or allow_local_files)
+        self._resolver = resolver
+        self._public_resolver: PublicResolver | None = None
+        self._session = session
+        self._owns_session = session is None
+        self._client_timeout = aiohttp.ClientTimeout(
+            total=timeout, connect=connect_timeout, sock_read=timeout
+        )
+
+    @property
+    def allow_local(self) -> bool:
+        """Whether local addresses and files may be fetched (fixed for the fetcher's life)."""
+        return self._allow_local
+
+    @property
+    def allow_local_files(self) -> bool:
+        """The older name of :attr:`allow_local`."""
+        return self._allow_local
+
+    async def __aenter__(self) -> Fetcher:
+        self._ensure_session()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the session if this fetcher created it (a session passed in is left open)."""
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._public_resolver is not None:
+            await self._public_resolver.close()
+            self._public_resolver = None
+
+    def _ensure_session(self) -> aiohttp.ClientSession:
+        if self._session is None or (self._owns_session and self._session.closed):
+            resolver = self._resolver
+            if not self._allow_local:
+                if self._public_resolver is None:
+                    self._public_resolver = PublicResolver(self._resolver)
+                resolver = self._public_resolver
+            connector = aiohttp.TCPConnector(limit_per_host=self.per_host, resolver=resolver)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=self._client_timeout,
+                auto_decompress=True,
+            )
+            self._owns_session = True
+        return self._session
+
+    # -- public -------------------------------------------------------------------------------
+
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """Fetch one URL; raise FetchError (message in plain words) when it cannot be had."""
+        local_path = self._local_path(url)
+        if local_path is not None:
+            return await self._fetch_file(url, local_path, last_modified)
+        started = time.monotonic()
+        try:
+            result = await asyncio.wait_for(
+                self._fetch_http(url, self._headers(etag, last_modified), started),
+                timeout=self.timeout,
+            )
+        except FetchError as exc:
+            log.debug("fetch %s failed: %s", redact_url(url), exc)
+            raise
+        except Exception as exc:  # anything else is translated into plain words
+            error = self._translate(exc, url)
+            log.debug("fetch %s failed: %s (%s)", redact_url(url), error,
+                      redact_text(repr(exc), url))
+            raise error from exc
+        log.debug("fetched %s: %s in %.2fs", redact_url(url), result.status, result.elapsed)
+        return result
+
+    # -- http ---------------------------------------------------------------------------------
+
+    def _headers(self, etag: str | None, last_modified: str | None) -> dict[str, str]:
+        headers = {
+            "User-Agent": self.user_agent,
+            "Accept": ACCEPT,
+            "Accept-Encoding": "gzip, deflate",
+        }
+        if isinstance(etag, str) and etag.strip():
+            headers["If-None-Match"] = etag.strip()
+        if isinstance(last_modified, str) and last_modified.strip():
+            headers["If-Modified-Since"] = last_modified.strip()
+        return headers
+
+    async def _fetch_http(self, url: str, headers: dict[str, str], started: float) -> FetchResult:
+        """GET ``url``, following up to ``max_redirects`` redirects one by one, so that the
+        address of every hop is checked before it is asked."""
+        session = self._ensure_session()
+        target = URL(url)
+        for hop in range(self.max_redirects + 1):
+            self._check_address(target, redirected=hop > 0)
+            try:
+                async with session.get(
+                    target, headers=headers, allow_redirects=False, timeout=self._client_timeout
+                ) as resp:
+                    location = self._redirect_location(resp)
+                    if location is None:
+                        return await self._result(url, resp, headers, started)
+            except FetchError:
+                raise
+            except aiohttp.ClientConnectorError as exc:
+                if isinstance(exc.os_error, LocalAddressError):
+                    error = exc.os_error
+                    raise _refused(error.host, error.addresses, redirected=hop > 0) from exc
+                raise self._translate(exc, str(target)) from exc
+            except Exception as exc:  # in plain words, naming this hop's host
+                raise self._translate(exc, str(target)) from exc
+            target = location
+        raise FetchError(f"too many redirects (more than {self.max_redirects})")
+
+    def _check_address(self, target: URL, *, redirected: bool) -> None:
+        """Refuse a literal local address unless local feeds are allowed (aiohttp does not
+        ask the resolver about an address, so :class:`PublicResolver` never sees these)."""
+        if self._allow_local:
+            return
+        shown = literal_local_address(target)
+        if shown is not None:
+            raise _refused(shown, None, redirected=redirected)
+
+    @staticmethod
+    def _redirect_location(resp: aiohttp.ClientResponse) -> URL | None:
+        """Where a redirect points (absolute), or None if ``resp`` is not one to follow."""
+        if resp.status not in REDIRECT_STATUSES:
+            return None
+        location = resp.headers.get("Location") or resp.headers.get("URI")
+        if not location:
+            return None  # a 3xx without a target: an HTTP error below
+        try:
+            target = resp.url.join(URL(location))
+        except ValueError as exc:
+            raise FetchError(f"redirected to an invalid URL: {redact_url(location)[:200]}") from exc
+        if target.scheme not in ("http", "https") or not target.raw_host:
+            raise FetchError(f"redirected to a non-HTTP URL: {redact_url(location)[:200]}")
+        return target.with_fragment(None)
+
+    async def _result(
+        self, url: str, resp: aiohttp.ClientResponse, headers: dict[str, str], started: float
+    ) -> FetchResult:
+        status = resp.status
+        if status == 304:
+            return FetchResult(
+                url=url,
+                final_url=str(resp.url),
+                status=status,
+                body=None,
+                etag=resp.headers.get("ETag") or headers.get("If-None-Match"),
+                last_modified=resp.headers.get("Last-Modified") or headers.get("If-Modified-Since"),
+                content_type=resp.headers.get("Content-Type"),
+                not_modified=True,
+                elapsed=time.monotonic() - started,
+            )
+        if status >= 300:
+            resp.close()
+            raise _http_error(status, resp.reason)
+        body = await self._read_capped(resp)
+        return FetchResult(
+            url=url,
+            final_url=str(resp.url),
+            status=status,
+            body=body,
+            etag=resp.headers.get("ETag"),
+            last_modified=resp.headers.get("Last-Modified"),
+            content_type=resp.headers.get("Content-Type"),
+            not_modified=False,
+            elapsed=time.monotonic() - started,
+        )
+
+    async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
+        """Read the (decompressed) body, giving up as soon as it passes max_bytes."""
+        declared = resp.content_length
+        if declared is not None and declared > self.max_bytes:
+            resp.close()
+            raise _too_large(self.max_bytes, resp.status)
+        chunks: list[bytes] = []
+        total = 0
+        async for chunk in resp.content.iter_chunked(CHUNK_SIZE):
+            total += len(chunk)
+            if total > self.max_bytes:
+                resp.close()
+                raise _too_large(self.max_bytes, resp.status)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _translate(self, exc: BaseException, url: str) -> FetchError:
+        """Turn an aiohttp/asyncio/OS exception into a FetchError in plain words."""
+        host = urlsplit(url).hostname or redact_url(url)
+        if isinstance(exc, aiohttp.TooManyRedirects):
+            return FetchError(f"too many redirects (more than {self.max_redirects})")
+        if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+            cert_error = exc.certificate_error
+            detail = getattr(cert_error, "verify_message", None) or str(cert_error)
+            return FetchError(f"TLS error: {detail}")
+        if isinstance(exc, (aiohttp.ClientConnectorSSLError, aiohttp.ClientSSLError)):
+            os_error = exc.os_error
+            detail = getattr(os_error, "reason", None) or str(os_error) or "handshake failed"
+            return FetchError(f"TLS error: {detail}")
+        if isinstance(exc, aiohttp.ClientConnectorDNSError):
+            return FetchError(f"could not resolve host {host}")
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            return self._connect_error(exc, host)
+        if isinstance(exc, aiohttp.ConnectionTimeoutError):
+            return FetchError(
+                f"timed out connecting to {host} after {_seconds(self.connect_timeout)}"
+            )
+        if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+            return FetchError(f"timed out after {_seconds(self.timeout)}")
+        if isinstance(exc, aiohttp.ServerDisconnectedError):
+            return FetchError("server closed the connection without a complete response")
+        if isinstance(exc, aiohttp.ClientPayloadError):
+            return self._payload_error(exc)
+        if isinstance(exc, (aiohttp.InvalidURL, ValueError, UnicodeError)):
+            return FetchError(f"invalid URL: {redact_url(url)[:200]}")
+        if isinstance(exc, aiohttp.NonHttpUrlClientError):
+            return FetchError(f"redirected to a non-HTTP URL: {redact_text(str(exc), url)}")
+        if isinstance(exc, aiohttp.ClientResponseError):
+            return _http_error(exc.status, exc.message)
+        if isinstance(exc, ConnectionResetError):
+            return FetchError("connection reset by the server")
+        if isinstance(exc, aiohttp.ClientError | OSError):
+            detail = redact_text(str(exc), url) or type(exc).__name__
+            return FetchError(f"request failed: {detail}")
+        return FetchError(f"request failed: {type(exc).__name__}: {redact_text(str(exc), url)}")
+
+    @staticmethod
+    def _connect_error(exc: aiohttp.ClientConnectorError, host: str) -> FetchError:
+        os_error = exc.os_error
+        if isinstance(os_error, ConnectionRefusedError):
+            return FetchError("connection refused")
+        detail = getattr(os_error, "strerror", None) or str(os_error) or "unknown error"
+        return FetchError(f"could not connect to {host}: {detail}")
+
+    @staticmethod
+    def _payload_error(exc: aiohttp.ClientPayloadError) -> FetchError:
+        text = str(exc)
+        if "content-encoding" in text.lower():
+            return FetchError("could not decode the compressed response")
+        return FetchError("response body was cut off or malformed")
+
+    # -- local files --------------------------------------------------------------------------
+
+    def _local_path(self, url: str) -> str | None:
+        """The filesystem path a file:// URL or plain path names, or None for http(s)."""
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:
+            raise FetchError(f"invalid URL: {redact_url(url)[:200]}") from exc
+        scheme = parts.scheme.lower()
+        if scheme in ("http", "https"):
+            return None
+        if scheme == "file":
+            if parts.netloc not in ("", "localhost"):
+                raise FetchError(
+                    f"file URL on another host is not supported: {redact_url(url)[:200]}")
+            path = url2pathname(parts.path)
+        elif scheme == "" or (len(scheme) == 1 and os.name == "nt"):
+            path = url
+        else:
+            raise FetchError(f"unsupported URL scheme {scheme!r}")
+        if not self._allow_local:
+            raise FetchError(
+                f"not an http(s) URL: {redact_url(url)[:200]} (local files are not allowed here)")
+        return path
+
+    async def _fetch_file(self, url: str, path: str, last_modified: str | None) -> FetchResult:
+        started = time.monotonic()
+        body, mtime = await asyncio.to_thread(self._read_file, path, last_modified)
+        content_type, _ = mimetypes.guess_type(path)
+        return FetchResult(
+            url=url,
+            final_url=url,
+            status=200 if body is not None else 304,
+            body=body,
+            etag=None,
+            last_modified=mtime,
+            content_type=content_type,
+            not_modified=body is None,
+            elapsed=time.monotonic() - started,
+        )
+
+    def _read_file(self, path: str, last_modified: str | None) -> tuple[bytes | None, str]:
+        """Read a local file under the size cap; body is None when it is unchanged."""
+        try:
+            with open(path, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                mtime = formatdate(info.st_mtime, usegmt=True)
+                if last_modified and last_modified.strip() == mtime:
+                    return None, mtime
+                if info.st_size > self.max_bytes:
+                    raise _too_large(self.max_bytes)
+                body = handle.read(self.max_bytes + 1)
+        except FileNotFoundError as exc:
+            raise FetchError(f"file not found: {path}") from exc
+        except IsADirectoryError as exc:
+            raise FetchError(f"not a file: {path}") from exc
+        except PermissionError as exc:
+            raise FetchError(f"permission denied: {path}") from exc
+        except OSError as exc:
+            raise FetchError(f"could not read file {path}: {exc.strerror or exc}") from exc
+        if len(body) > self.max_bytes:
+            raise _too_large(self.max_bytes)
+        return body, mtime
