@@ -21,7 +21,7 @@ from typing import Any
 
 import feedparser
 
-from bot.ingest.parse import html_to_text
+from bot.ingest.html import html_to_text
 
 from .corpus import Generator
 

@@ -26,11 +26,11 @@ from typing import Any
 import feedparser
 
 from bot.analysis.dedup import fingerprint
-from bot.config.watchlist import load_watchlist
+from bot.config import load_watchlist
 from bot.core.app import App
 from bot.core.views import status_report, status_text
 from bot.ingest.parse import FEEDPARSER_OPTIONS
-from bot.store.database import Database
+from bot.store import Database
 
 from .corpus import Feed, Generator
 from .stages import Stages
@@ -202,7 +202,8 @@ def prefill(state: Path, count: int, generator: Generator) -> float:
             if len(articles) >= 5000:
                 flush(conn)
         flush(conn)
-    db._conn.execute("ANALYZE")  # noqa: SLF001 - what a store that has been running would have
+    with db.transaction() as conn:
+        conn.execute("ANALYZE")  # what a store that has been running would have
     db.close()
     return time.perf_counter() - started
 

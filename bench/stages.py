@@ -28,7 +28,7 @@ from bot.analysis.relevance import TopicMatcher
 from bot.core import engine as pipeline
 from bot.core import poller
 from bot.delivery.outbox import Outbox
-from bot.store.database import Database
+from bot.store import Database
 
 # (label, owner, attribute, parent label or None); the order is the table's order.
 STAGES: list[tuple[str, Any, str, str | None]] = [

@@ -29,10 +29,10 @@ _PUBLIC = {
     "FeedItem": "bot.models",
     "SentenceClassifier": "bot.analysis.classify",
     "Status": "bot.models",
-    "Watchlist": "bot.config.watchlist",
-    "check_watchlist": "bot.config.watchlist",
+    "Watchlist": "bot.config",
+    "check_watchlist": "bot.config",
     "decide": "bot.analysis.decide",
-    "load_watchlist": "bot.config.watchlist",
+    "load_watchlist": "bot.config",
 }
 
 __all__ = sorted([*_PUBLIC, "__version__"])

@@ -115,7 +115,7 @@ def local_url_reason(url: str) -> str | None:
     """Why ``url`` counts as local (a file, loopback/private/link-local host), or None.
 
     Only literal IP addresses and ``localhost`` are recognised: the fetcher must still
-    check the addresses a host name resolves to (see :mod:`bot.ingest.fetch`).
+    check the addresses a host name resolves to (see :mod:`bot.ingest.netguard`).
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()

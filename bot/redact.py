@@ -14,6 +14,7 @@ Pure functions, no I/O; they never raise on hostile input.
 from __future__ import annotations
 
 import re
+from typing import overload
 from urllib.parse import unquote, unquote_plus, urlsplit
 
 
@@ -22,7 +23,9 @@ def mask_url(url: str) -> str:
 
     Path, query, user info and in particular the token at the end are never shown.
     """
-    text = str(url or "").strip()
+    if url is None:  # no URL at all (an output without one): still say something is hidden
+        return "…"
+    text = str(url).strip()
     if not text:
         return ""
     try:
@@ -166,7 +169,11 @@ def _secret_pieces(url: str) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
-def redact_text(text: str, url: str | None = None) -> str:
+@overload
+def redact_text(text: str, url: str | None = None) -> str: ...
+@overload
+def redact_text(text: None, url: str | None = None) -> None: ...
+def redact_text(text: str | None, url: str | None = None) -> str | None:
     """``text`` (an error message, a log line) with every URL in it redacted as
     :func:`redact_url` does and, when ``url`` is given, that URL's secrets removed wherever
     they appear (an exception may quote a password, or a URL cut short). Never raises."""

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-import bot.interfaces.discord.bot as discord_bot
+import bot.interfaces.discord.client as discord_client
 from bot.ingest.clean import CleanArticle
 from bot.ingest.seeds import load_seeds
 from bot.interfaces.discord.endpoints import apply_discord_endpoints, current_discord_endpoints
@@ -33,7 +33,7 @@ def _no_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 def discord_endpoints(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """discord.py's endpoints put back after a test pointed them at the local fake Discord; no
     long wait for guilds that the fake never sends."""
-    monkeypatch.setattr(discord_bot, "GUILD_READY_TIMEOUT", 0.05)
+    monkeypatch.setattr(discord_client, "GUILD_READY_TIMEOUT", 0.05)
     previous = current_discord_endpoints()
     yield
     apply_discord_endpoints(*previous)

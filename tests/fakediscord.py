@@ -17,6 +17,10 @@ Typical use::
             cb = await fake.wait_for_callback(iid)
             assert cb.body["data"]["content"] == "..."
 
+It serves what the tests use, no more: log-in (``/users/@me``, the application), the
+gateway (identify, resume, heartbeats), command sync (list, bulk overwrite), interaction
+callbacks and followups, and posting, reading and editing a channel's messages.
+
 Everything the bot sends is recorded (see the attributes set in
 ``FakeDiscord.__init__``). REST routes the fake does not know are answered with
 404 ``{"message": "Unknown", "code": 0}`` and appended to ``unhandled`` -- assert
@@ -25,10 +29,9 @@ Everything the bot sends is recorded (see the attributes set in
 Behaviour mirrors real Discord where it is cheap to do so: interaction callbacks
 are refused after 3 s (404, code 10062) or when already acknowledged (400, 40060);
 followups need an acknowledged interaction; empty / oversized messages and embeds
-are refused with Discord's error codes (50006 / 50035); requesting a privileged
-intent the app has not been granted closes the gateway with 4014; GUILD_CREATE is
-only sent with the GUILDS intent; MESSAGE_CREATE echoes of the bot's own messages
-are only sent with the GUILD_MESSAGES intent. Refusals are listed in ``errors``.
+are refused with Discord's error codes (50006 / 50035); GUILD_CREATE is only sent
+with the GUILDS intent; MESSAGE_CREATE echoes of the bot's own messages are only
+sent with the GUILD_MESSAGES intent. Refusals are listed in ``errors``.
 """
 
 from __future__ import annotations
@@ -70,7 +73,6 @@ __all__ = [
     "FakeDiscord",
     "FakeInteraction",
     "RecordedError",
-    "RecordedRequest",
     "RejectedCallback",
     "WebhookCall",
     "running_client",
@@ -86,6 +88,9 @@ GUILD_ID = 1300000000000000001
 CHANNEL_ID = 1300000000000000002
 MOD_ROLE_ID = 1300000000000000003
 BOT_ROLE_ID = 1300000000000000004
+BOT_USERNAME = "TreatyBot"
+GUILD_NAME = "Treaty Watchers"
+HEARTBEAT_INTERVAL_MS = 41250  # sent in HELLO
 
 # ------------------------------------------------------------------- permissions
 
@@ -127,11 +132,8 @@ _BOT_PERMS = _MEMBER_PERMS
 # ---------------------------------------------------------------------- intents
 
 INTENT_GUILDS = 1 << 0
-INTENT_GUILD_MEMBERS = 1 << 1
-INTENT_GUILD_PRESENCES = 1 << 8
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_MESSAGE_CONTENT = 1 << 15
-PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
 
 _DISCORD_EPOCH_MS = 1420070400000
 _MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024
@@ -170,17 +172,6 @@ def _form_error(field_path: str, message: str) -> _DiscordError:
 # ----------------------------------------------------------------- record types
 
 
-class RecordedRequest(NamedTuple):
-    """One REST request as the fake received it (``body`` is parsed JSON or None)."""
-
-    time: float  # time.monotonic()
-    method: str
-    path: str  # below the API base, e.g. "/channels/123/messages"
-    query: dict[str, str]
-    body: Any
-    authorization: str | None
-
-
 class RecordedError(NamedTuple):
     """A request the fake refused (4xx) on a route it knows."""
 
@@ -214,11 +205,7 @@ class ChannelMessage(NamedTuple):
 
 
 class WebhookCall(NamedTuple):
-    """A request on an interaction webhook (followups, @original edits...).
-
-    ``kind`` is one of ``followup``, ``get_original``, ``edit_original``,
-    ``delete_original``, ``get_message``, ``edit_message``, ``delete_message``.
-    """
+    """A request on an interaction webhook; ``kind`` is ``followup`` (the one the fake serves)."""
 
     time: float
     kind: str
@@ -231,7 +218,7 @@ class CommandSync(NamedTuple):
     """A write to the application command endpoints (PUT = bulk overwrite)."""
 
     time: float
-    method: str  # PUT / POST / PATCH / DELETE
+    method: str  # PUT
     guild_id: int | None  # None = global commands
     payload: Any
 
@@ -294,45 +281,24 @@ class FakeDiscord:
     Options:
         token: if set, REST calls with another ``Authorization: Bot <token>`` get 401
             and an IDENTIFY with another token is closed with 4004.
-        text_channels: ``{channel_id: name}`` of the guild's text channels
-            (default ``{CHANNEL_ID: "treaty-watch"}``).
-        heartbeat_interval_ms: sent in HELLO.
         interaction_deadline: seconds after dispatch within which the initial
             callback must arrive (real Discord: 3); ``None`` disables the check.
-        granted_privileged_intents: privileged intent bits the "developer portal"
-            enabled; IDENTIFY asking for others is closed with 4014 (default: all).
-        echo_own_messages: dispatch MESSAGE_CREATE for messages the bot posts
-            (only to sessions with the GUILD_MESSAGES intent, like Discord).
+
+    Messages the bot posts are echoed as MESSAGE_CREATE to sessions with the GUILD_MESSAGES
+    intent, like Discord does.
     """
 
     def __init__(
-        self,
-        *,
-        token: str | None = None,
-        text_channels: Mapping[int, str] | None = None,
-        heartbeat_interval_ms: int = 41250,
-        interaction_deadline: float | None = 3.0,
-        granted_privileged_intents: int = PRIVILEGED_INTENTS,
-        echo_own_messages: bool = True,
-        bot_username: str = "TreatyBot",
-        guild_name: str = "Treaty Watchers",
+        self, *, token: str | None = None, interaction_deadline: float | None = 3.0
     ) -> None:
         self.token = token
         # what IDENTIFY checks; set it apart from ``token`` to have the gateway refuse a token
         # the REST API accepted (a token reset between login and connect)
         self.gateway_token = token
-        self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_deadline = interaction_deadline
-        self.granted_privileged_intents = granted_privileged_intents
-        self.echo_own_messages = echo_own_messages
-        self.guild_id = GUILD_ID
         self.channel_id = CHANNEL_ID
-        self.application_id = APP_ID
-        self.guild_name = guild_name
 
         # --- recordings (public) ---
-        #: every REST request, in arrival order
-        self.requests: list[RecordedRequest] = []
         #: REST routes the fake does not implement -> (method, path?query)
         self.unhandled: list[tuple[str, str]] = []
         #: 4xx answers on known routes (validation, unknown ids, deadline...)
@@ -345,11 +311,7 @@ class FakeDiscord:
         self.channel_messages: list[ChannelMessage] = []
         #: (channel_id, message_id, body) of PATCH /channels/{id}/messages/{id}
         self.message_edits: list[tuple[int, int, dict[str, Any]]] = []
-        #: (channel_id, message_id) of DELETE /channels/{id}/messages/{id}
-        self.message_deletes: list[tuple[int, int]] = []
-        #: channel ids the bot triggered typing in
-        self.typing: list[int] = []
-        #: followups / @original edits and other interaction-webhook calls
+        #: followups on interaction webhooks
         self.webhook_calls: list[WebhookCall] = []
         #: application-command writes (global and guild)
         self.command_syncs: list[CommandSync] = []
@@ -357,11 +319,6 @@ class FakeDiscord:
         self.identify_payloads: list[dict[str, Any]] = []
         #: the ``d`` of every RESUME received
         self.resume_payloads: list[dict[str, Any]] = []
-        #: the ``d`` of every PRESENCE_UPDATE (op 3) received
-        self.presence_updates: list[dict[str, Any]] = []
-        #: every gateway payload received from / sent to the bot (decoded)
-        self.gateway_received: list[dict[str, Any]] = []
-        self.gateway_sent: list[dict[str, Any]] = []
         #: the query of every gateway websocket request (v, encoding, compress)
         self.gateway_queries: list[dict[str, str]] = []
         #: uploaded files: (where, filename, bytes); where = "channel:<id>" / "interaction:<id>"
@@ -385,10 +342,7 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._routes: list[tuple[str, re.Pattern[str], _Handler, bool]] = []
-        self._build_world(
-            text_channels if text_channels is not None else {CHANNEL_ID: "treaty-watch"},
-            bot_username,
-        )
+        self._build_world()
         self._build_routes()
 
     # ------------------------------------------------------------------ lifecycle
@@ -468,10 +422,10 @@ class FakeDiscord:
         self._last_snowflake = value
         return value
 
-    def _build_world(self, text_channels: Mapping[int, str], bot_username: str) -> None:
+    def _build_world(self) -> None:
         self.bot_user: dict[str, Any] = {
             "id": str(BOT_USER_ID),
-            "username": bot_username,
+            "username": BOT_USERNAME,
             "discriminator": "0",
             "global_name": None,
             "avatar": None,
@@ -492,26 +446,23 @@ class FakeDiscord:
         self.roles = [
             self._role(GUILD_ID, "@everyone", _MEMBER_PERMS, 0),
             self._role(MOD_ROLE_ID, "Moderator", _MOD_PERMS, 1),
-            self._role(BOT_ROLE_ID, bot_username, _BOT_PERMS, 2, managed=True, bot_id=BOT_USER_ID),
+            self._role(BOT_ROLE_ID, BOT_USERNAME, _BOT_PERMS, 2, managed=True, bot_id=BOT_USER_ID),
         ]
-        for position, (channel_id, name) in enumerate(text_channels.items()):
-            self.channels[int(channel_id)] = {
-                "id": str(channel_id),
-                "type": 0,
-                "guild_id": str(GUILD_ID),
-                "name": name,
-                "position": position,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "parent_id": None,
-                "topic": None,
-                "last_message_id": None,
-                "rate_limit_per_user": 0,
-                "default_auto_archive_duration": 1440,
-                "flags": 0,
-            }
-        if text_channels:
-            self.channel_id = int(next(iter(text_channels)))
+        self.channels[CHANNEL_ID] = {
+            "id": str(CHANNEL_ID),
+            "type": 0,
+            "guild_id": str(GUILD_ID),
+            "name": "treaty-watch",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "default_auto_archive_duration": 1440,
+            "flags": 0,
+        }
         self.members[BOT_USER_ID] = self._member(BOT_USER_ID, [BOT_ROLE_ID])
         self.members[OWNER_ID] = self._member(OWNER_ID, [MOD_ROLE_ID])
         self.members[USER_ID] = self._member(USER_ID, [])
@@ -532,14 +483,6 @@ class FakeDiscord:
         }
         self.users[user_id] = user
         return user
-
-    def add_member(self, user_id: int, username: str, roles: Sequence[int] = ()) -> dict[str, Any]:
-        """Add a guild member (call before the bot connects to have it in GUILD_CREATE)."""
-        if user_id not in self.users:
-            self.add_user(user_id, username)
-        member = self._member(user_id, list(roles))
-        self.members[user_id] = member
-        return member
 
     @staticmethod
     def _role(
@@ -588,7 +531,7 @@ class FakeDiscord:
         """The full guild object sent in GUILD_CREATE."""
         return {
             "id": str(GUILD_ID),
-            "name": self.guild_name,
+            "name": GUILD_NAME,
             "icon": None,
             "splash": None,
             "discovery_splash": None,
@@ -677,14 +620,6 @@ class FakeDiscord:
             message["guild_id"] = str(GUILD_ID)
         if body.get("nonce") is not None:
             message["nonce"] = body["nonce"]
-        if body.get("message_reference"):
-            ref = dict(body["message_reference"])
-            ref.setdefault("channel_id", str(channel_id))
-            ref.setdefault("guild_id", str(GUILD_ID))
-            message["message_reference"] = ref
-            message["type"] = 19 if message_type == 0 else message_type
-        if body.get("poll"):
-            message["poll"] = body["poll"]
         if webhook_id is not None:
             message["webhook_id"] = str(webhook_id)
             message["application_id"] = str(APP_ID)
@@ -744,25 +679,6 @@ class FakeDiscord:
 
         return await self.wait_for(find, timeout)
 
-    async def wait_for_channel_message(
-        self, channel_id: int | None = None, timeout: float = 3.0
-    ) -> ChannelMessage:
-        """Wait until at least one message was posted (to ``channel_id`` if given); return the latest."""
-
-        def find() -> ChannelMessage | None:
-            matching = [
-                m for m in self.channel_messages if channel_id is None or m.channel_id == channel_id
-            ]
-            return matching[-1] if matching else None
-
-        return await self.wait_for(find, timeout)
-
-    async def wait_for_session(self, timeout: float = 5.0) -> None:
-        """Wait until a gateway session got READY (+ GUILD_CREATE)."""
-        await self.wait_for(
-            lambda: any(c.session is not None and not c.closed for c in self._connections), timeout
-        )
-
     # -------------------------------------------------------------- gateway
 
     @property
@@ -796,7 +712,7 @@ class FakeDiscord:
         try:
             await self._send(
                 conn,
-                {"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms, "_trace": []}},
+                {"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS, "_trace": []}},
             )
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT:
@@ -805,7 +721,6 @@ class FakeDiscord:
                     payload = json.loads(msg.data.decode())
                 else:
                     break
-                self.gateway_received.append(payload)
                 await self._on_gateway_payload(conn, payload)
                 await self._notify()
         finally:
@@ -826,7 +741,6 @@ class FakeDiscord:
                 payload.setdefault("s", None)
             payload.setdefault("t", None)
             data = json.dumps(payload, separators=(",", ":"))
-            self.gateway_sent.append(payload)
             if conn.compress == "zlib-stream":
                 raw = conn.compressor.compress(data.encode()) + conn.compressor.flush(
                     zlib.Z_SYNC_FLUSH
@@ -844,8 +758,6 @@ class FakeDiscord:
             await self._send(conn, {"op": 11, "d": None})
         elif op == 2:  # identify
             await self._identify(conn, data or {})
-        elif op == 3:
-            self.presence_updates.append(data)
         elif op == 6:  # resume
             self.resume_payloads.append(data)
             session = self._sessions.get((data or {}).get("session_id", ""))
@@ -854,9 +766,7 @@ class FakeDiscord:
                 return
             conn.session = session
             await self._send(conn, {"op": 0, "t": "RESUMED", "d": {"_trace": []}})
-        elif op == 8:  # request guild members
-            await self._send_member_chunk(conn, data or {})
-        # op 4 (voice state) and anything else: ignored, but recorded in gateway_received
+        # anything else: ignored
 
     async def _identify(self, conn: _Connection, data: dict[str, Any]) -> None:
         self.identify_payloads.append(data)
@@ -867,9 +777,6 @@ class FakeDiscord:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
         intents = int(data.get("intents", 0) or 0)
-        if intents & PRIVILEGED_INTENTS & ~self.granted_privileged_intents:
-            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
-            return
         shard = data.get("shard")
         session = _Session(session_id=uuid.uuid4().hex, intents=intents, shard=shard)
         self._sessions[session.session_id] = session
@@ -897,30 +804,6 @@ class FakeDiscord:
         if intents & INTENT_GUILDS:
             await self._send(conn, {"op": 0, "t": "GUILD_CREATE", "d": self.guild_payload()})
 
-    async def _send_member_chunk(self, conn: _Connection, data: dict[str, Any]) -> None:
-        members = list(self.members.values())
-        user_ids = data.get("user_ids")
-        if user_ids:
-            wanted = {str(u) for u in user_ids}
-            members = [m for m in members if m["user"]["id"] in wanted]
-        query = data.get("query")
-        if query:
-            members = [
-                m for m in members if m["user"]["username"].lower().startswith(str(query).lower())
-            ]
-        chunk: dict[str, Any] = {
-            "guild_id": str(data.get("guild_id", GUILD_ID)),
-            "members": copy.deepcopy(members),
-            "chunk_index": 0,
-            "chunk_count": 1,
-            "not_found": [],
-        }
-        if data.get("nonce"):
-            chunk["nonce"] = data["nonce"]
-        if data.get("presences"):
-            chunk["presences"] = []
-        await self._send(conn, {"op": 0, "t": "GUILD_MEMBERS_CHUNK", "d": chunk})
-
     async def dispatch(self, event: str, data: dict[str, Any], *, intent: int | None = None) -> int:
         """Send a DISPATCH (op 0) ``event`` to every READY session; returns how many got it.
 
@@ -940,20 +823,6 @@ class FakeDiscord:
         """Send op 7 RECONNECT (discord.py then RESUMEs on ``resume_gateway_url``)."""
         for conn in list(self._connections):
             await self._send(conn, {"op": 7, "d": None})
-
-    async def invalidate_session(self, resumable: bool = False) -> None:
-        """Send op 9 INVALID_SESSION (``resumable=False`` makes discord.py re-IDENTIFY)."""
-        for conn in list(self._connections):
-            if not resumable and conn.session is not None:
-                self._sessions.pop(conn.session.session_id, None)
-            await self._send(conn, {"op": 9, "d": resumable})
-
-    async def drop_connections(self, code: int = 4000) -> None:
-        """Close every gateway websocket with ``code`` (4000 = resumable)."""
-        for conn in list(self._connections):
-            conn.closed = True
-            with contextlib.suppress(Exception):
-                await conn.ws.close(code=code)
 
     # ------------------------------------------------------------ interactions
 
@@ -983,8 +852,6 @@ class FakeDiscord:
         user_id: int = USER_ID,
         roles: Sequence[int] | None = None,
         channel_id: int | None = None,
-        locale: str = "en-US",
-        resolved: Mapping[str, Any] | None = None,
         require_synced: bool = False,
     ) -> int:
         """Dispatch INTERACTION_CREATE for the slash command ``/name [sub] [options]``.
@@ -1035,8 +902,6 @@ class FakeDiscord:
             command_data["guild_id"] = str(GUILD_ID)
         elif scope is not None:
             command_data["guild_id"] = str(scope)
-        if resolved:
-            command_data["resolved"] = dict(resolved)
 
         if user_id not in self.users:
             self.add_user(user_id, f"user{user_id % 10000}")
@@ -1071,7 +936,7 @@ class FakeDiscord:
             "member": member,
             "token": token,
             "version": 1,
-            "locale": locale,
+            "locale": "en-US",
             "app_permissions": str(_BOT_PERMS),
             "entitlements": [],
             "entitlement_sku_ids": [],
@@ -1151,60 +1016,25 @@ class FakeDiscord:
     # ------------------------------------------------------------------- REST
 
     def _build_routes(self) -> None:
+        """The routes discord.py uses for this project's bot and the tests of the fake."""
         r = self._add_route
         r("GET", r"/users/@me", self._get_me)
-        r("GET", r"/users/(?P<user_id>\d+)", self._get_user)
-        r("GET", r"/gateway", self._get_gateway)
-        r("GET", r"/gateway/bot", self._get_gateway)
         r("GET", r"/oauth2/applications/@me", self._get_application)
-        r("GET", r"/applications/@me", self._get_application)
         cmds = r"/applications/(?P<app_id>\d+)(?:/guilds/(?P<guild_id>\d+))?/commands"
         r("GET", cmds, self._list_commands)
         r("PUT", cmds, self._put_commands)
-        r("POST", cmds, self._post_command)
-        r("GET", cmds + r"/permissions", self._list_command_permissions)
-        r("GET", cmds + r"/(?P<command_id>\d+)", self._get_command)
-        r("PATCH", cmds + r"/(?P<command_id>\d+)", self._patch_command)
-        r("DELETE", cmds + r"/(?P<command_id>\d+)", self._delete_command)
         r(
             "POST",
             r"/interactions/(?P<interaction_id>\d+)/(?P<token>[^/]+)/callback",
             self._callback,
             auth=False,
         )
-        hook = r"/webhooks/(?P<app_id>\d+)/(?P<token>[^/]+)"
-        r("POST", hook, self._followup, auth=False)
-        r(
-            "GET",
-            hook + r"/messages/(?P<message_id>@original|\d+)",
-            self._get_webhook_message,
-            auth=False,
-        )
-        r(
-            "PATCH",
-            hook + r"/messages/(?P<message_id>@original|\d+)",
-            self._edit_webhook_message,
-            auth=False,
-        )
-        r(
-            "DELETE",
-            hook + r"/messages/(?P<message_id>@original|\d+)",
-            self._delete_webhook_message,
-            auth=False,
-        )
+        r("POST", r"/webhooks/(?P<app_id>\d+)/(?P<token>[^/]+)", self._followup, auth=False)
         chan = r"/channels/(?P<channel_id>\d+)"
         r("GET", chan, self._get_channel)
         r("POST", chan + r"/messages", self._post_message)
-        r("GET", chan + r"/messages", self._list_messages)
         r("GET", chan + r"/messages/(?P<message_id>\d+)", self._get_message)
         r("PATCH", chan + r"/messages/(?P<message_id>\d+)", self._edit_message)
-        r("DELETE", chan + r"/messages/(?P<message_id>\d+)", self._delete_message)
-        r("POST", chan + r"/typing", self._typing)
-        guild = r"/guilds/(?P<guild_id>\d+)"
-        r("GET", guild, self._get_guild)
-        r("GET", guild + r"/channels", self._get_guild_channels)
-        r("GET", guild + r"/roles", self._get_guild_roles)
-        r("GET", guild + r"/members/(?P<user_id>\d+)", self._get_guild_member)
 
     def _add_route(
         self, method: str, pattern: str, handler: _Handler, *, auth: bool = True
@@ -1217,9 +1047,6 @@ class FakeDiscord:
         path = "/" + request.match_info.get("tail", "")
         body, files = await self._read_body(request)
         auth = request.headers.get("Authorization")
-        self.requests.append(
-            RecordedRequest(now, request.method, path, dict(request.query), body, auth)
-        )
         try:
             if version is None or version not in ("9", "10"):
                 return self._unhandled(request, request.path)
@@ -1342,14 +1169,7 @@ class FakeDiscord:
             total += len(footer) + len(author)
         if total > 6000:
             raise _form_error("embeds", "Embed size exceeds maximum size of 6000")
-        has_payload = (
-            content
-            or embeds
-            or body.get("components")
-            or body.get("attachments")
-            or body.get("poll")
-        )
-        has_payload = has_payload or body.get("sticker_ids")
+        has_payload = content or embeds or body.get("components") or body.get("attachments")
         if require_content and not has_payload:
             raise _DiscordError(400, "Cannot send an empty message", 50006)
 
@@ -1357,30 +1177,6 @@ class FakeDiscord:
 
     async def _get_me(self, request: web.Request, match: re.Match[str], body: Any) -> web.Response:
         return _json_response(self.bot_user)
-
-    async def _get_user(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        user = self.users.get(int(match["user_id"]))
-        if user is None:
-            raise _DiscordError(404, "Unknown User", 10013)
-        return _json_response(user)
-
-    async def _get_gateway(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        return _json_response(
-            {
-                "url": self.gateway_url,
-                "shards": 1,
-                "session_start_limit": {
-                    "total": 1000,
-                    "remaining": 999,
-                    "reset_after": 14400000,
-                    "max_concurrency": 1,
-                },
-            }
-        )
 
     async def _get_application(
         self, request: web.Request, match: re.Match[str], body: Any
@@ -1449,12 +1245,6 @@ class FakeDiscord:
     ) -> web.Response:
         return _json_response(self._command_list(self._check_app(match)))
 
-    async def _list_command_permissions(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        self._check_app(match)
-        return _json_response([])
-
     async def _put_commands(
         self, request: web.Request, match: re.Match[str], body: Any
     ) -> web.Response:
@@ -1477,60 +1267,6 @@ class FakeDiscord:
         else:
             self.guild_commands[guild_id] = new
         return _json_response(new)
-
-    async def _post_command(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        guild_id = self._check_app(match)
-        self.command_syncs.append(
-            CommandSync(time.monotonic(), "POST", guild_id, copy.deepcopy(body))
-        )
-        commands = self._command_list(guild_id)
-        key = (body.get("name"), body.get("type", 1)) if isinstance(body, Mapping) else None
-        existing = next((c for c in commands if (c["name"], c.get("type", 1)) == key), None)
-        command = self._store_command(body, guild_id, existing)
-        if existing is not None:
-            commands[commands.index(existing)] = command
-            return _json_response(command, 200)
-        commands.append(command)
-        return _json_response(command, 201)
-
-    def _find_command_by_id(
-        self, match: re.Match[str]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any], int | None]:
-        guild_id = self._check_app(match)
-        commands = self._command_list(guild_id)
-        command = next((c for c in commands if c["id"] == match["command_id"]), None)
-        if command is None:
-            raise _DiscordError(404, "Unknown application command", 10063)
-        return commands, command, guild_id
-
-    async def _get_command(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        _, command, _ = self._find_command_by_id(match)
-        return _json_response(command)
-
-    async def _patch_command(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        commands, command, guild_id = self._find_command_by_id(match)
-        self.command_syncs.append(
-            CommandSync(time.monotonic(), "PATCH", guild_id, copy.deepcopy(body))
-        )
-        updated = self._store_command({**command, **(body or {})}, guild_id, command)
-        commands[commands.index(command)] = updated
-        return _json_response(updated)
-
-    async def _delete_command(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        commands, command, guild_id = self._find_command_by_id(match)
-        self.command_syncs.append(
-            CommandSync(time.monotonic(), "DELETE", guild_id, {"id": command["id"]})
-        )
-        commands.remove(command)
-        return _no_content()
 
     # --- interactions
 
@@ -1595,7 +1331,7 @@ class FakeDiscord:
                 "name": record.payload["data"]["name"],
             }
             record.original_message = message
-            if cb_type == 4 and not int(message["flags"]) & 64 and self.echo_own_messages:
+            if cb_type == 4 and not int(message["flags"]) & 64:
                 await self._dispatch_message_create(message, BOT_USER_ID)
 
         if request.query.get("with_response") not in ("1", "true", "True"):
@@ -1613,8 +1349,6 @@ class FakeDiscord:
         }
         if message is not None:
             response["resource"] = {"type": cb_type, "message": message}
-        elif cb_type in (6, 7, 9):
-            response["resource"] = {"type": cb_type}
         return _json_response(response)
 
     def _interaction_for_webhook(self, match: re.Match[str]) -> FakeInteraction:
@@ -1626,18 +1360,6 @@ class FakeDiscord:
             # Discord only accepts webhook calls for acknowledged interactions.
             raise _DiscordError(404, "Unknown Webhook", 10015)
         return record
-
-    def _webhook_message(self, record: FakeInteraction, message_id: str) -> dict[str, Any]:
-        if message_id == "@original":
-            if record.original_message is None:
-                raise _DiscordError(404, "Unknown Message", 10008)
-            return record.original_message
-        mid = int(message_id)
-        if mid not in record.followup_ids and (
-            record.original_message is None or int(record.original_message["id"]) != mid
-        ):
-            raise _DiscordError(404, "Unknown Message", 10008)
-        return self.messages[mid]
 
     async def _followup(
         self, request: web.Request, match: re.Match[str], body: Any
@@ -1660,14 +1382,14 @@ class FakeDiscord:
                 int(record.payload["channel_id"]), body, webhook_id=APP_ID, attachments=attachments
             )
             record.followup_ids.append(int(message["id"]))
-        if not int(message["flags"]) & 64 and self.echo_own_messages:
+        if not int(message["flags"]) & 64:
             await self._dispatch_message_create(message, BOT_USER_ID, event_name)
         return _json_response(message)
 
     def _apply_edit(
         self, message: dict[str, Any], body: Mapping[str, Any], attachments: list[dict[str, Any]]
     ) -> None:
-        for key in ("content", "components", "poll"):
+        for key in ("content", "components"):
             if key in body and body[key] is not None:
                 message[key] = body[key]
         if body.get("flags") is not None:
@@ -1684,49 +1406,6 @@ class FakeDiscord:
             ]
             message["attachments"] = kept + attachments
         message["edited_timestamp"] = _now_iso()
-
-    async def _get_webhook_message(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        record = self._interaction_for_webhook(match)
-        message = self._webhook_message(record, match["message_id"])
-        kind = "get_original" if match["message_id"] == "@original" else "get_message"
-        self.webhook_calls.append(
-            WebhookCall(time.monotonic(), kind, record.id, int(message["id"]), None)
-        )
-        return _json_response(message)
-
-    async def _edit_webhook_message(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        record = self._interaction_for_webhook(match)
-        message = self._webhook_message(record, match["message_id"])
-        body = body or {}
-        merged = {**message, **body}
-        self._validate_message(merged)
-        kind = "edit_original" if match["message_id"] == "@original" else "edit_message"
-        self.webhook_calls.append(
-            WebhookCall(time.monotonic(), kind, record.id, int(message["id"]), copy.deepcopy(body))
-        )
-        attachments = self._attachments_for(request, f"interaction:{record.id}")
-        self._apply_edit(message, body, attachments)
-        if not int(message["flags"]) & 64 and self.echo_own_messages:
-            await self._dispatch_message_create(message, BOT_USER_ID, "MESSAGE_UPDATE")
-        return _json_response(message)
-
-    async def _delete_webhook_message(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        record = self._interaction_for_webhook(match)
-        message = self._webhook_message(record, match["message_id"])
-        kind = "delete_original" if match["message_id"] == "@original" else "delete_message"
-        self.webhook_calls.append(
-            WebhookCall(time.monotonic(), kind, record.id, int(message["id"]), None)
-        )
-        self.messages.pop(int(message["id"]), None)
-        if message is record.original_message:
-            record.original_message = None
-        return _no_content()
 
     # --- channels / messages
 
@@ -1765,18 +1444,8 @@ class FakeDiscord:
         attachments = self._attachments_for(request, f"channel:{channel_id}")
         message = self._message(channel_id, body or {}, attachments=attachments)
         channel["last_message_id"] = message["id"]
-        if self.echo_own_messages:
-            await self._dispatch_message_create(message, BOT_USER_ID)
+        await self._dispatch_message_create(message, BOT_USER_ID)
         return _json_response(message)
-
-    async def _list_messages(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        channel_id, _ = self._channel(match)
-        limit = int(request.query.get("limit", "50"))
-        found = [m for m in self.messages.values() if int(m["channel_id"]) == channel_id]
-        found.sort(key=lambda m: int(m["id"]), reverse=True)
-        return _json_response(found[:limit])
 
     async def _get_message(
         self, request: web.Request, match: re.Match[str], body: Any
@@ -1794,66 +1463,10 @@ class FakeDiscord:
         self._validate_message({**message, **body})
         self.message_edits.append((channel_id, int(message["id"]), copy.deepcopy(body)))
         self._apply_edit(message, body, self._attachments_for(request, f"channel:{channel_id}"))
-        if self.echo_own_messages:
-            await self._dispatch_message_create(message, BOT_USER_ID, "MESSAGE_UPDATE")
+        await self._dispatch_message_create(message, BOT_USER_ID, "MESSAGE_UPDATE")
         return _json_response(message)
 
-    async def _delete_message(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        channel_id, message = self._channel_message(match)
-        self.message_deletes.append((channel_id, int(message["id"])))
-        del self.messages[int(message["id"])]
-        return _no_content()
-
-    async def _typing(self, request: web.Request, match: re.Match[str], body: Any) -> web.Response:
-        channel_id, _ = self._channel(match)
-        self.typing.append(channel_id)
-        return _no_content()
-
     # --- guild
-
-    def _check_guild(self, match: re.Match[str]) -> None:
-        if int(match["guild_id"]) != GUILD_ID:
-            raise _DiscordError(404, "Unknown Guild", 10004)
-
-    async def _get_guild(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        self._check_guild(match)
-        guild = self.guild_payload()
-        for key in (
-            "members",
-            "channels",
-            "threads",
-            "presences",
-            "voice_states",
-            "joined_at",
-            "large",
-        ):
-            guild.pop(key, None)
-        return _json_response(guild)
-
-    async def _get_guild_channels(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        self._check_guild(match)
-        return _json_response(list(self.channels.values()))
-
-    async def _get_guild_roles(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        self._check_guild(match)
-        return _json_response(self.roles)
-
-    async def _get_guild_member(
-        self, request: web.Request, match: re.Match[str], body: Any
-    ) -> web.Response:
-        self._check_guild(match)
-        member = self.members.get(int(match["user_id"]))
-        if member is None:
-            raise _DiscordError(404, "Unknown Member", 10007)
-        return _json_response(member)
 
 
 def _zstd_compressor() -> Callable[[bytes], bytes] | None:

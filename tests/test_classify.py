@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.analysis.classify import SentenceClassifier
 from bot.analysis.decide import DecisionSettings, decide
-from bot.analysis.evaluate import evaluate
+from bot.analysis.evaluate import EVAL_DATA, evaluate
 from bot.config.topic import DEFAULT_TOPIC
 from bot.core.engine import Analyzer
 from bot.models import Evidence, Status
 
-DATA = Path(__file__).parent / "data"
+DATA = EVAL_DATA  # the labelled sets ship inside the package
 classifier = SentenceClassifier()
 analyzer = Analyzer(DEFAULT_TOPIC)
 

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.addresses import host_address, is_public_address
-from bot.config.units import format_duration, parse_duration, parse_size
-from bot.config.watcher import WatchlistWatcher
-from bot.config.watchlist import (
+from bot.config import (
     DEFAULT_KEYWORDS,
     ConsoleOutput,
     DiscordOutput,
@@ -19,8 +17,12 @@ from bot.config.watchlist import (
     JsonlOutput,
     SlackWebhookOutput,
     Watchlist,
+    WatchlistWatcher,
     check_watchlist,
+    format_duration,
     load_watchlist,
+    parse_duration,
+    parse_size,
 )
 from bot.errors import ConfigError, Problem
 from bot.redact import mask_url

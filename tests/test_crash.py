@@ -26,7 +26,7 @@ from aiohttp import web
 from feedsite import FeedSite, Item, rss
 from hostile import FAULTS, BotRun, ServerThread, StandinProcess, hostile_app, run_bot
 
-from bot.delivery.render import render_discord
+from bot.delivery.formats import render_discord
 from bot.models import Digest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -614,15 +614,17 @@ def test_state_folder_that_cannot_be_created_is_a_clear_error(tmp_path: Path) ->
     check_clean_refusal(run, "state")
 
 
-# Test hook: every state database this process opens may grow by a few pages only.
+# Test hook: every SQLite database this process opens (the state database) may grow by a few
+# pages only.
 FULL_DATABASE = """
-import bot.store.database
-_open = bot.store.database.Database.__init__
-def _small(self, path):
-    _open(self, path)
-    pages = self._conn.execute("PRAGMA page_count").fetchone()[0]
-    self._conn.execute(f"PRAGMA max_page_count = {pages + 4}")
-bot.store.database.Database.__init__ = _small
+import sqlite3
+_connect = sqlite3.connect
+def _small(*args, **kwargs):
+    conn = _connect(*args, **kwargs)
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages + 4}")
+    return conn
+sqlite3.connect = _small
 """
 
 @pytest.mark.slow

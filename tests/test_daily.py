@@ -11,7 +11,7 @@ from pathlib import Path
 from feedsite import FeedSite, Item
 from servers import serve
 
-from bot.config.watchlist import load_watchlist
+from bot.config import load_watchlist
 from bot.core.app import App
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import itertools
 
-from bot.analysis.dedup import Fingerprint, fingerprint, is_near_duplicate
+from bot.analysis.dedup import Fingerprint, find_near_duplicate, fingerprint
+
+
+def is_near_duplicate(a: Fingerprint, b: Fingerprint) -> bool:
+    """Is ``a`` a near-duplicate of ``b``: the engine's search, over ``b`` alone."""
+    return find_near_duplicate(a, [(0, b)]) == 0
 
 
 def _prints(seeds):
@@ -46,7 +51,7 @@ def test_a_re_dated_copy_of_an_old_story_is_not_a_later_report(tmp_path):
     from bot.analysis.decide import DecisionSettings
     from bot.config.topic import DEFAULT_TOPIC
     from bot.core.engine import Engine
-    from bot.store.database import Database
+    from bot.store import Database
 
     db = Database.in_folder(tmp_path)
     engine = Engine(db, DEFAULT_TOPIC, DecisionSettings(), ["console"])

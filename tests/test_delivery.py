@@ -19,9 +19,9 @@ from servers import serve
 from webhook_standin import WebhookStandin
 
 import bot.delivery.outbox
-from bot.config.watchlist import load_watchlist
+from bot.config import load_watchlist
 from bot.core.app import App
-from bot.delivery.render import discord_embed_length
+from bot.delivery.formats import discord_embed_length
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "s3cretT0kenValue-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdef"
@@ -168,19 +168,20 @@ async def test_digests_queued_while_an_output_is_disabled_arrive_once_it_is_fixe
 async def test_a_delivery_failing_for_hours_is_kept_and_retried_not_dropped(
         standin, hook_env, tmp_path, caplog):
     import logging
+    import sqlite3
 
-    from bot.store.database import Database
+    from bot.store import DB_NAME, Database
 
     path = setup_folder(tmp_path, {}, OUTPUTS)
     standin.fail(503, times=100, service="slack")
     await run_cycle(path, tmp_path / "state")  # first attempt fails: pending, retry scheduled
-    db = Database.in_folder(tmp_path / "state")
+    conn = sqlite3.connect(tmp_path / "state" / DB_NAME)
     try:  # as if it had failed all day: the last of the quick attempts, then due now
-        db._conn.execute("UPDATE deliveries SET attempts = ?, next_attempt_at = NULL "
+        with conn:
+            conn.execute("UPDATE deliveries SET attempts = ?, next_attempt_at = NULL "
                          "WHERE output = 'slack_webhook'", (bot.delivery.outbox.MAX_ATTEMPTS - 1,))
-        db._conn.commit()
     finally:
-        db.close()
+        conn.close()
     caplog.set_level(logging.ERROR, logger="bot.delivery.outbox")
     await run_cycle(path, tmp_path / "state")
     db = Database.in_folder(tmp_path / "state")

@@ -1,4 +1,6 @@
-"""The Discord bot end to end: the real App and discord.py client against tests/fakediscord.py.
+"""The Discord bot: its commands called with a small fake interaction, and end to end (start-up,
+sync, a command, the discord output) with the real App and discord.py client against
+tests/fakediscord.py.
 
 No internet: the fake serves REST and the gateway on 127.0.0.1, and the watchlists have no feeds.
 """
@@ -10,6 +12,7 @@ import contextlib
 import io
 import logging
 import shutil
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,21 +20,24 @@ from typing import Any
 
 import discord
 import pytest
+from discord import app_commands
 from fakediscord import (
     ADMIN_PERMISSIONS,
     CHANNEL_ID,
     DEFAULT_MEMBER_PERMISSIONS,
     GUILD_ID,
+    USER_ID,
     FakeDiscord,
 )
 
-import bot.interfaces.discord.bot as discord_bot
-from bot.config.watchlist import load_watchlist
+from bot.config import load_watchlist
 from bot.core.app import App
+from bot.core.service import AppService, StoreService, TreatyService
 from bot.delivery.base import is_retryable
 from bot.errors import DeliveryError, OutputDisabled, PermanentDeliveryError
+from bot.interfaces.assemble import make_app
 from bot.interfaces.cli import _run
-from bot.interfaces.discord.bot import (
+from bot.interfaces.discord import (
     DESCRIPTION_LIMIT,
     DiscordChannelOutput,
     TreatyBot,
@@ -39,13 +45,15 @@ from bot.interfaces.discord.bot import (
     fit,
     inert,
 )
+from bot.interfaces.discord.commands import BadInterval, IntervalTransformer, TreatyCommands
 from bot.models import Digest
-from bot.store.database import Database
+from bot.store import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "fake-token"
 ANALYST_ROLE_ID = 1300000000000000099
 ERROR_TEXT = "Something went wrong reading the status; the team has been told in the bot's log."
+COMMANDS_LOG = "bot.interfaces.discord.commands"
 
 
 # ------------------------------------------------------------------------------ fixtures
@@ -82,26 +90,46 @@ def discord_output(channel_id: int = CHANNEL_ID) -> str:
     return f"  - type: discord\n    channel_id: {channel_id}\n"
 
 
-def make_app(folder: Path) -> App:
-    return App(load_watchlist(folder / "watchlist.yaml"), folder / "state",
-               console_stream=io.StringIO())
+def app_for(folder: Path) -> App:
+    """The App as `treatybot run` builds it (with the Discord client when DISCORD_TOKEN is set)."""
+    return make_app(load_watchlist(folder / "watchlist.yaml"), folder / "state",
+                    console_stream=io.StringIO())
+
+
+def discord_client(app: App) -> TreatyBot:
+    client = app.connectors["discord"]
+    assert isinstance(client, TreatyBot)
+    return client
 
 
 @contextlib.asynccontextmanager
 async def running_app(folder: Path) -> AsyncIterator[App]:
     """An App after its first cycle (baseline: delayed) with its Discord bot connected."""
-    app = make_app(folder)
+    app = app_for(folder)
     await app.start()
     try:
         await app.cycle()
-        await app.start_discord()
-        assert app.discord is not None and await app.discord.wait_ready(5.0)
+        await app.start_connectors()
+        assert await discord_client(app).wait_ready(5.0)
         yield app
     finally:
         await app.close()
-    assert app.discord.is_closed()
+    assert discord_client(app).is_closed()
     leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
     assert leftovers == []
+
+
+@contextlib.asynccontextmanager
+async def started_service(folder: Path) -> AsyncIterator[AppService]:
+    """The service of an App after its first cycle (baseline: delayed); no Discord client."""
+    app = App(load_watchlist(folder / "watchlist.yaml"), folder / "state",
+              console_stream=io.StringIO())
+    await app.start()
+    try:
+        await app.cycle()
+        yield app.service
+    finally:
+        await app.close()
 
 
 def embed_text(data: dict[str, Any]) -> str:
@@ -111,10 +139,79 @@ def embed_text(data: dict[str, Any]) -> str:
     )
 
 
+# ------------------------------------------------------------- a fake interaction
+
+
+class Answer:
+    """One answer of a command, as Discord would get it: ``kind`` is "message" (the initial
+    response), "defer" or "followup"; ``data`` as in the interaction callback's body."""
+
+    def __init__(self, kind: str, kwargs: dict[str, Any]) -> None:
+        self.kind = kind
+        self.time = time.monotonic()
+        self.kwargs = kwargs
+        self.data: dict[str, Any] = {}
+        if "content" in kwargs:
+            self.data["content"] = kwargs["content"]
+        if "embed" in kwargs:
+            self.data["embeds"] = [kwargs["embed"].to_dict()]
+        if "allowed_mentions" in kwargs:
+            self.data["allowed_mentions"] = kwargs["allowed_mentions"].to_dict()
+        if kwargs.get("ephemeral"):
+            self.data["flags"] = 64
+
+    def file(self) -> tuple[str, bytes] | None:
+        attached = self.kwargs.get("file")
+        return None if attached is None else (attached.filename, attached.fp.read())
+
+
+class RecordingInteraction:
+    """What the commands use of a ``discord.Interaction``; the answers are recorded."""
+
+    def __init__(self, client: TreatyBot, command: app_commands.Command[Any, ..., Any]) -> None:
+        self.client = client
+        self.command = command
+        self.id = 1
+        self.user = SimpleNamespace(id=USER_ID)  # a user, not a server's member
+        self.guild_id = GUILD_ID
+        self.answers: list[Answer] = []
+        self.response = SimpleNamespace(is_done=lambda: bool(self.answers),
+                                        send_message=self._answer("message"),
+                                        defer=self._answer("defer"))
+        self.followup = SimpleNamespace(send=self._answer("followup"))
+        self.created = time.monotonic()
+
+    def _answer(self, kind: str) -> Any:
+        async def record(**kwargs: Any) -> None:
+            self.answers.append(Answer(kind, kwargs))
+
+        return record
+
+
+async def invoke(service: TreatyService, path: str, **options: Any) -> RecordingInteraction:
+    """``/treaty <path>`` as discord.py runs it: the checks, the callback, and the tree's
+    error handler for what they raise."""
+    client = TreatyBot(service, token=TOKEN)
+    command: Any = client.tree.get_command("treaty")
+    for name in path.split():
+        command = command.get_command(name)
+    interaction = RecordingInteraction(client, command)
+    try:
+        if not all(check(interaction) for check in command.checks):
+            raise app_commands.CheckFailure(f"the checks of {path} failed")
+        await command.callback(command.binding, interaction, **options)
+    except app_commands.AppCommandError as error:
+        await client.tree.on_error(interaction, error)  # type: ignore[arg-type]
+    except Exception as exc:
+        await client.tree.on_error(interaction,  # type: ignore[arg-type]
+                                   app_commands.CommandInvokeError(command, exc))
+    return interaction
+
+
 # ------------------------------------------------------------------------- commands
 
 
-async def test_status_and_the_other_views_answer_from_state(
+async def test_the_bot_syncs_its_commands_and_answers_status(
     tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     connect_to(monkeypatch, fake)
@@ -124,38 +221,54 @@ async def test_status_and_the_other_views_answer_from_state(
         assert {o["name"] for o in synced["options"]} == {
             "status", "history", "sources", "feeds", "check", "watch"
         }
-        answers = {}
-        # history draws the timeline picture: it defers, then follows up with the image
-        iid = await fake.send_interaction("treaty", "history", require_synced=True)
+        iid = await fake.send_interaction("treaty", "status", require_synced=True)
         callback = await fake.wait_for_callback(iid)
         assert callback.time - fake.interactions[iid].dispatched_at < 3.0
-        assert callback.body["type"] == 5
-        followup = await fake.wait_for_webhook_call(iid, "followup", timeout=20)
-        assert followup.body["allowed_mentions"] == {"parse": []}
-        answers["history"] = embed_text(followup.body)
-        assert any(name == "timeline.png" and data.startswith(b"\x89PNG")
-                   for _, name, data in fake.uploaded_files)
-        for sub in ("status", "sources", "feeds"):
-            iid = await fake.send_interaction("treaty", sub, require_synced=True)
-            callback = await fake.wait_for_callback(iid)
-            assert callback.time - fake.interactions[iid].dispatched_at < 3.0
-            assert callback.body["type"] == 4
-            assert callback.body["data"]["allowed_mentions"] == {"parse": []}
-            assert "flags" not in callback.body["data"] or not callback.body["data"]["flags"] & 64
-            for embed in callback.body["data"]["embeds"]:
-                assert len(embed["description"]) <= DESCRIPTION_LIMIT
-            answers[sub] = embed_text(callback.body["data"])
+        assert callback.body["type"] == 4
+        assert callback.body["data"]["allowed_mentions"] == {"parse": []}
+        assert "flags" not in callback.body["data"] or not callback.body["data"]["flags"] & 64
+        for embed in callback.body["data"]["embeds"]:
+            assert len(embed["description"]) <= DESCRIPTION_LIMIT
+        status = embed_text(callback.body["data"])
 
-    assert "Status: DELAYED since 2024-04-03" in answers["status"]
-    assert "delayed for an uncertain period" in answers["status"]  # April 2024 evidence
-    assert "timeline may change" in answers["status"]  # June 2024
-    assert "Last check:" in answers["status"]
-    assert "2024-04-03  delayed" in answers["history"]
-    assert "Kremlin says Russia and Iran still working on a cooperation pact" in answers["sources"]
-    assert "No feeds in the watchlist." in answers["feeds"]
+    assert "Status: DELAYED since 2024-04-03" in status
+    assert "delayed for an uncertain period" in status  # April 2024 evidence
+    assert "timeline may change" in status  # June 2024
+    assert "Last check:" in status
     assert fake.unhandled == []
     assert fake.errors == []
     assert fake.rejected_callbacks == []
+
+
+async def test_the_other_views_answer_from_state(tmp_path: Path) -> None:
+    answers = {}
+    async with started_service(team_folder(tmp_path, "  - console\n")) as service:
+        # history draws the timeline picture: it defers, then follows up with the image
+        history = await invoke(service, "history")
+        deferred, followup = history.answers
+        assert deferred.kind == "defer" and deferred.kwargs == {"thinking": True}
+        assert deferred.time - history.created < 3.0
+        assert followup.kind == "followup"
+        assert followup.data["allowed_mentions"] == {"parse": []}
+        answers["history"] = embed_text(followup.data)
+        uploaded = followup.file()
+        assert uploaded is not None
+        name, data = uploaded
+        assert name == "timeline.png" and data.startswith(b"\x89PNG")
+        for sub in ("sources", "feeds"):
+            interaction = await invoke(service, sub)
+            (answer,) = interaction.answers
+            assert answer.time - interaction.created < 3.0
+            assert answer.kind == "message"
+            assert answer.data["allowed_mentions"] == {"parse": []}
+            assert "flags" not in answer.data or not answer.data["flags"] & 64
+            for embed in answer.data["embeds"]:
+                assert len(embed["description"]) <= DESCRIPTION_LIMIT
+            answers[sub] = embed_text(answer.data)
+
+    assert "2024-04-03  delayed" in answers["history"]
+    assert "Kremlin says Russia and Iran still working on a cooperation pact" in answers["sources"]
+    assert "No feeds in the watchlist." in answers["feeds"]
 
 
 async def test_check_needs_manage_server_or_a_listed_role(
@@ -188,24 +301,60 @@ async def test_check_needs_manage_server_or_a_listed_role(
     assert fake.errors == []
 
 
+async def test_who_may_not_act_is_told_who_may(tmp_path: Path) -> None:
+    folder = team_folder(tmp_path, "  - console\n", "commands:\n  check_roles: [analysts]\n")
+    service = AppService(App(load_watchlist(folder / "watchlist.yaml"), folder / "state"))
+    before = (folder / "watchlist.yaml").read_bytes()
+    irna = {"name": "IRNA", "url": "https://en.irna.ir/rss"}
+    for path, options in (("check", {}), ("watch add", irna), ("watch remove", {"name": "TASS"})):
+        (answer,) = (await invoke(service, path, **options)).answers
+        assert answer.data == {
+            "content": "Only members with the Manage Server permission or one of the roles "
+                       f"analysts can run /treaty {path}.",
+            "allowed_mentions": {"parse": []}, "flags": 64}
+    assert (folder / "watchlist.yaml").read_bytes() == before
+
+
+async def test_a_bad_interval_is_refused_in_the_words_of_the_watchlist_check(
+    tmp_path: Path,
+) -> None:
+    folder = team_folder(tmp_path, "  - console\n",
+                         "feeds:\n  - name: TASS\n    url: https://tass.com/rss/v2.xml\n")
+    service = AppService(App(load_watchlist(folder / "watchlist.yaml"), folder / "state"))
+    interaction = RecordingInteraction(TreatyBot(service, token=TOKEN), None)  # type: ignore[arg-type]
+    transformer = IntervalTransformer()
+    assert await transformer.transform(interaction, " 1h30m ") == "1h30m"  # written as typed
+    for value, reason in (
+        ("soon", "invalid duration 'soon' (use e.g. 90s, 15m, 1h30m, 2d, or a number of "
+                 "seconds)"),
+        ("15 minutes", "invalid duration '15 minutes' (use e.g. 90s, 15m, 1h30m, 2d, or a "
+                       "number of seconds); did you mean \\`15m\\`?"),
+        ("0s", "should be greater than 0, got '0s'"),
+    ):
+        with pytest.raises(BadInterval) as refused:
+            await transformer.transform(interaction, value)
+        await interaction.client.tree.on_error(interaction, refused.value)  # type: ignore[arg-type]
+        assert interaction.answers[-1].data == {
+            "content": "The feed was not added:\n• watchlist.yaml: \\`feeds[1].interval\\`: "
+                       f"{reason} (nothing was changed)",
+            "allowed_mentions": {"parse": []}, "flags": 64}
+
+
 async def test_a_failing_command_answers_briefly_and_logs_the_traceback(
-    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
         raise RuntimeError("the database fell over")
 
-    connect_to(monkeypatch, fake)
-    async with running_app(team_folder(tmp_path, "  - console\n")):
-        monkeypatch.setattr(discord_bot, "status_report", broken)
-        with caplog.at_level(logging.ERROR, logger="bot.interfaces.discord.bot"):
-            iid = await fake.send_interaction("treaty", "status")
-            callback = await fake.wait_for_callback(iid)
-    assert callback.body["type"] == 4
-    assert callback.body["data"]["content"] == ERROR_TEXT
-    assert callback.body["data"]["flags"] == 64
-    assert callback.body["data"]["allowed_mentions"] == {"parse": []}
-    (record,) = [r for r in caplog.records if r.name == "bot.interfaces.discord.bot"]
+    service = StoreService(None, "the treaty")
+    monkeypatch.setattr(service, "status", broken)
+    with caplog.at_level(logging.ERROR, logger=COMMANDS_LOG):
+        (answer,) = (await invoke(service, "status")).answers
+    assert answer.kind == "message"
+    assert answer.data["content"] == ERROR_TEXT
+    assert answer.data["flags"] == 64
+    assert answer.data["allowed_mentions"] == {"parse": []}
+    (record,) = [r for r in caplog.records if r.name == COMMANDS_LOG]
     assert "/treaty status failed" in record.getMessage()
     assert record.exc_info and "the database fell over" in str(record.exc_info[1])
     assert TOKEN not in caplog.text
@@ -215,13 +364,14 @@ async def test_run_forever_serves_commands_next_to_the_scheduler(
     tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     connect_to(monkeypatch, fake)  # a token and no discord output: commands only
-    app = make_app(team_folder(tmp_path, "  - console\n"))
+    app = app_for(team_folder(tmp_path, "  - console\n"))
+    client = discord_client(app)
     await app.start()
     stop = asyncio.Event()
     runner = asyncio.create_task(app.run_forever(stop))
     try:
-        await fake.wait_for(lambda: app.discord is not None and app.discord.is_ready(), 5.0)
-        await fake.wait_for(lambda: getattr(app, "scheduler", None) is not None, 5.0)
+        await fake.wait_for(client.is_ready, 5.0)
+        await fake.wait_for(lambda: app.scheduler is not None, 5.0)
         iid = await fake.send_interaction("treaty", "status", require_synced=True)
         callback = await fake.wait_for_callback(iid)
         assert "DELAYED since 2024-04-03" in embed_text(callback.body["data"])
@@ -229,7 +379,7 @@ async def test_run_forever_serves_commands_next_to_the_scheduler(
         stop.set()
         await asyncio.wait_for(runner, 5.0)
         await app.close()
-    assert app.discord.is_closed()
+    assert client.is_closed()
     assert fake.unhandled == []
 
 
@@ -244,7 +394,7 @@ async def test_run_once_posts_the_baseline_through_the_bot_once(
     folder = team_folder(tmp_path, discord_output())
     caplog.set_level(logging.INFO)
 
-    await _run(make_app(folder), True)  # `treatybot run --once`
+    await _run(app_for(folder), True)  # `treatybot run --once`
 
     (posted,) = fake.channel_messages
     assert posted.channel_id == CHANNEL_ID
@@ -262,7 +412,7 @@ async def test_run_once_posts_the_baseline_through_the_bot_once(
     finally:
         db.close()
 
-    await _run(make_app(folder), True)  # nothing new: no second post, no second sync
+    await _run(app_for(folder), True)  # nothing new: no second post, no second sync
 
     assert len(fake.channel_messages) == 1
     assert [(s.method, s.guild_id) for s in fake.command_syncs] == [("PUT", GUILD_ID)]
@@ -282,13 +432,13 @@ async def test_changed_commands_are_synced_again(
     async with running_app(folder):
         pass
     assert len(fake.command_syncs) == 1
-    original = discord_bot.TreatyCommands.__init__
+    original = TreatyCommands.__init__
 
-    def renamed(self: discord_bot.TreatyCommands, bot: TreatyBot) -> None:
-        original(self, bot)
+    def renamed(self: TreatyCommands, service: TreatyService) -> None:
+        original(self, service)
         self.description = "The treaty tracker, reworded"
 
-    monkeypatch.setattr(discord_bot.TreatyCommands, "__init__", renamed)
+    monkeypatch.setattr(TreatyCommands, "__init__", renamed)
     async with running_app(folder):
         pass
     assert len(fake.command_syncs) == 2
@@ -300,7 +450,7 @@ async def test_unknown_channel_disables_the_output(
 ) -> None:
     connect_to(monkeypatch, fake)
     folder = team_folder(tmp_path, "  - console\n" + discord_output(CHANNEL_ID + 1000))
-    await _run(make_app(folder), True)
+    await _run(app_for(folder), True)
     assert fake.channel_messages == []
     db = Database.in_folder(folder / "state")
     try:
@@ -316,7 +466,7 @@ async def test_a_refused_token_disables_the_output_and_is_not_logged(
     async with FakeDiscord.start(token="the-right-token") as fake:
         connect_to(monkeypatch, fake, token="a-wrong-token")
         folder = team_folder(tmp_path, "  - console\n" + discord_output())
-        await _run(make_app(folder), True)
+        await _run(app_for(folder), True)
     assert fake.channel_messages == []
     db = Database.in_folder(folder / "state")
     try:
@@ -328,12 +478,12 @@ async def test_a_refused_token_disables_the_output_and_is_not_logged(
 
 async def test_without_a_token_the_output_waits_in_the_outbox(tmp_path: Path) -> None:
     folder = team_folder(tmp_path, "  - console\n" + discord_output())
-    app = make_app(folder)
+    app = app_for(folder)
     await app.start()
     try:
         assert app.outbox is not None
         assert "set DISCORD_TOKEN" in app.outbox.unavailable["discord"]
-        assert await app.start_discord() is False
+        assert await app.start_connectors() is False
         await app.cycle()
         assert app.db is not None
         states = {d["output"]: d["state"] for d in app.db.deliveries()}
@@ -343,7 +493,7 @@ async def test_without_a_token_the_output_waits_in_the_outbox(tmp_path: Path) ->
 
 
 async def test_output_before_the_client_connects_is_retryable() -> None:
-    client = TreatyBot(SimpleNamespace(db=None))
+    client = TreatyBot(StoreService(None, "the treaty"), token=TOKEN)
     output = DiscordChannelOutput(client, CHANNEL_ID, ready_wait=0.01)
     digest = Digest(kind="baseline", title="t", text="x", status="delayed")
     with pytest.raises(DeliveryError, match="discord client not connected") as excinfo:
@@ -411,7 +561,7 @@ async def test_commands_deleted_on_discord_are_synced_again_though_unchanged(
         pass
     assert len(fake.command_syncs) == 1
     fake.guild_commands[GUILD_ID] = []  # someone removed them (or the application was reset)
-    caplog.set_level(logging.INFO, logger="bot.interfaces.discord.bot")
+    caplog.set_level(logging.INFO, logger="bot.interfaces.discord.client")
     async with running_app(folder):
         pass
     assert [s.method for s in fake.command_syncs] == ["PUT", "PUT"]
@@ -428,7 +578,7 @@ async def test_a_token_refused_by_the_gateway_disables_the_output(
         fake.gateway_token = "the token after a reset"
         connect_to(monkeypatch, fake)
         folder = team_folder(tmp_path, "  - console\n" + discord_output())
-        await _run(make_app(folder), True)
+        await _run(app_for(folder), True)
     assert fake.channel_messages == []
     db = Database.in_folder(folder / "state")
     try:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from bot.config.watchlist import Watchlist
+from bot.config import Watchlist
 from bot.core.views import status_report
 from bot.interfaces.cli import main
-from bot.store.database import Database
+from bot.store import Database
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -58,3 +58,17 @@ def test_documented_status_json_fields_are_the_ones_written(tmp_path: Path):
     finally:
         db.close()
     assert documented == written
+
+
+def test_the_architecture_section_shows_every_package_and_the_layering_rule():
+    from test_layout import LAYERS
+
+    section = _section("Architecture")
+    root = Path(__file__).resolve().parent.parent / "bot"
+    packages = sorted(p.name for p in root.iterdir() if (p / "__init__.py").exists())
+    missing = [name for name in packages if f"  {name}/" not in section]
+    assert not missing, f"README's Architecture tree lacks {missing}"
+    rule = re.search(r"bottom to top: (.+?)\.\n", section, re.DOTALL).group(1)
+    assert [w.strip() for w in rule.replace("\n", " ").split("→")] == LAYERS
+    base = sorted(p.name for p in root.glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
+    assert all(name in section for name in base), "README's Architecture lacks a base module"

@@ -1,4 +1,4 @@
-"""bot.ingest.parse and bot.ingest.urls: parsing feed bodies into plain-text FeedItems; canonical URLs."""
+"""bot.ingest.parse, .html and .urls: parsing feed bodies into plain-text FeedItems; canonical URLs."""
 
 from __future__ import annotations
 
@@ -10,13 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest.parse import (
-    ParsedFeed,
-    html_to_text,
-    item_identity,
-    parse_feed,
-    split_source_suffix,
-)
+from bot.ingest.html import html_to_text, strip_html_keep_lines
+from bot.ingest.parse import ParsedFeed, item_identity, parse_feed, split_source_suffix
 from bot.ingest.urls import canonical_url, unwrap_redirect
 
 CORPUS = Path("/work/shared/corpora/feedparser")
@@ -234,6 +229,19 @@ def test_html_to_text() -> None:
     assert html_to_text("<script>never closed") == ""
     assert html_to_text("") == ""
     assert "javascript:" not in html_to_text("javascript:alert(1)")
+
+
+def test_strip_html_keep_lines() -> None:
+    """The chat-message stripper: complete tags only, line breaks and spacing kept."""
+    assert strip_html_keep_lines("<p>Putin &amp; Pezeshkian</p>") == "Putin & Pezeshkian"
+    assert strip_html_keep_lines("a < b and c > d") == "a < b and c > d"
+    assert strip_html_keep_lines("<scr<b>ipt>alert(1)</script>") == "alert(1)"  # inert text
+    assert strip_html_keep_lines("x\x1b[31mred\x07\x85") == "x[31mred"
+    assert strip_html_keep_lines("one\r\n<b>two</b>\rthree  four") == "one\ntwo\nthree  four"
+    assert strip_html_keep_lines("see <https://example.org> <@123>") == (
+        "see <https://example.org> <@123>"
+    )
+    assert strip_html_keep_lines(None) == ""
 
 
 def test_hostile_markup_is_stripped_in_linear_time() -> None:

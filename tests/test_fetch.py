@@ -11,6 +11,7 @@ import ssl
 import subprocess
 import time
 import zlib
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from aiohttp.abc import AbstractResolver
 from servers import closed_port, routes_app, serve, static_app
 
 from bot.errors import FetchError
-from bot.ingest.fetch import DEFAULT_USER_AGENT, Fetcher, mtime_string
+from bot.ingest.fetch import DEFAULT_USER_AGENT, Fetcher
 
 serve_app = servers.serve_app  # the fixture, for tests below (a conftest may register it)
 
@@ -404,14 +405,14 @@ async def test_invalid_url(url: str) -> None:
 async def test_local_files(tmp_path: Path) -> None:
     path = tmp_path / "feed.xml"
     path.write_bytes(RSS)
-    async with Fetcher(allow_local_files=True) as fetcher:
+    async with Fetcher(allow_local=True) as fetcher:
         by_path = await fetcher.fetch(str(path))
         by_uri = await fetcher.fetch(path.as_uri())
         again = await fetcher.fetch(str(path), last_modified=by_path.last_modified)
         with pytest.raises(FetchError, match="file not found"):
             await fetcher.fetch(str(tmp_path / "missing.xml"))
     assert by_path.body == RSS and by_uri.body == RSS and by_path.status == 200
-    assert by_path.last_modified == mtime_string(str(path))
+    assert by_path.last_modified == formatdate(path.stat().st_mtime, usegmt=True)  # HTTP-date
     assert by_path.content_type == "application/xml"
     assert again.not_modified and again.body is None and again.status == 304
 
@@ -420,6 +421,6 @@ async def test_local_file_size_cap(tmp_path: Path) -> None:
     path = tmp_path / "big.xml"
     with open(path, "wb") as handle:
         handle.truncate(2 * MB)
-    async with Fetcher(allow_local_files=True, max_bytes=MB) as fetcher:
+    async with Fetcher(allow_local=True, max_bytes=MB) as fetcher:
         with pytest.raises(FetchError, match=r"^response larger than 1\.0 MB limit$"):
             await fetcher.fetch(os.fspath(path))

@@ -19,15 +19,10 @@ import aiohttp
 import pytest
 from webhook_standin import DISCORD_TOKEN, SLACK_PATH, WebhookStandin
 
-from bot.delivery.base import (
-    ConsoleOutput,
-    DiscordWebhookOutput,
-    JsonlOutput,
-    Output,
-    SlackWebhookOutput,
-    is_retryable,
-)
-from bot.delivery.render import render_text
+from bot.delivery.base import Output, is_retryable
+from bot.delivery.formats import render_text
+from bot.delivery.local import ConsoleOutput, JsonlOutput
+from bot.delivery.webhooks import DiscordWebhookOutput, SlackWebhookOutput
 from bot.errors import DeliveryError, OutputDisabled, PermanentDeliveryError
 from bot.models import Digest
 from bot.redact import mask_url

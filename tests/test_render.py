@@ -1,4 +1,4 @@
-"""bot.delivery.render: one renderer per format; limits, escaping and mention safety."""
+"""bot.delivery.formats: one renderer per format; limits, escaping and mention safety."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.delivery.render import (
+from bot.delivery.formats import (
     COLOURS,
     DISCORD_LIMITS,
     SLACK_LIMITS,
@@ -18,8 +18,8 @@ from bot.delivery.render import (
     render_json,
     render_slack,
     render_text,
-    strip_html,
 )
+from bot.delivery.formats import plain_text as strip_html
 from bot.models import Digest
 
 TOPIC = "Russia–Iran Treaty on Comprehensive Strategic Partnership"

@@ -339,7 +339,7 @@ async def test_slow_analysis_of_one_feed_does_not_time_out_the_others(
     import io
 
     import bot.core.engine
-    from bot.config.watchlist import load_watchlist
+    from bot.config import load_watchlist
     from bot.core.app import App
 
     original = bot.core.engine.Engine.ingest_item
@@ -383,7 +383,7 @@ async def test_feeds_queued_for_a_busy_host_are_not_timed_out_before_they_are_tr
     for one of the host's two connections (the last two would "time out" at 3.6 s)."""
     import io
 
-    from bot.config.watchlist import load_watchlist
+    from bot.config import load_watchlist
     from bot.core.app import App
 
     async def slow(request: web.Request) -> web.Response:

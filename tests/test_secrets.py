@@ -24,10 +24,10 @@ from hostile import SIGNED_SUMMARY, SIGNED_TITLE, BotRun, run_bot
 from servers import closed_port, serve
 from webhook_standin import WebhookStandin
 
-from bot.config.watchlist import load_watchlist
+from bot.config import load_watchlist
 from bot.core.app import App
 from bot.interfaces.slack import command_text
-from bot.interfaces.web.app import app_reader, create_web_app, serve_web
+from bot.interfaces.web import create_web_app, serve_web
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -269,7 +269,7 @@ async def web_pages(folder: Path, env: dict[str, str]) -> dict[str, str]:
     await app.start()
     runner = None
     try:
-        reader = app_reader(app)
+        reader = app.service
         runner = await serve_web(create_web_app(reader), "127.0.0.1", 0)
         host, port = runner.addresses[0][:2]
         pages = {"slack /treaty feeds": command_text(reader, "feeds")}

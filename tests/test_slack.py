@@ -17,6 +17,7 @@ import pytest
 from bot.analysis.decide import DecisionSettings
 from bot.config.topic import DEFAULT_TOPIC
 from bot.core.engine import Engine
+from bot.core.service import StoreService
 from bot.interfaces.slack import (
     command_response,
     parse_subcommand,
@@ -25,8 +26,8 @@ from bot.interfaces.slack import (
     slack_message,
     verify_signature,
 )
-from bot.interfaces.web.app import StoreReader, create_web_app, serve_web
-from bot.store.database import Database
+from bot.interfaces.web import create_web_app, serve_web
+from bot.store import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,8 +120,8 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
-def reader(db: Database) -> StoreReader:
-    return StoreReader(db, DEFAULT_TOPIC.name, FEEDS)
+def reader(db: Database) -> StoreService:
+    return StoreService(db, DEFAULT_TOPIC.name, FEEDS)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -143,7 +144,7 @@ def _all_text(payload: dict) -> str:
     ("help", "Usage: /treaty"),
     ("bogus", "Unknown subcommand"),
 ])
-def test_each_subcommand_answers_from_the_report_texts(reader: StoreReader, text: str,
+def test_each_subcommand_answers_from_the_report_texts(reader: StoreService, text: str,
                                                        expected: str):
     payload = command_response(reader, text)
     assert payload["response_type"] == "ephemeral"
@@ -151,12 +152,12 @@ def test_each_subcommand_answers_from_the_report_texts(reader: StoreReader, text
     assert payload["text"]
 
 
-def test_unknown_subcommands_get_the_help(reader: StoreReader):
+def test_unknown_subcommands_get_the_help(reader: StoreService):
     text = _all_text(command_response(reader, "sigend"))
     assert "Unknown subcommand" in text and "history" in text and "feeds" in text
 
 
-def test_answers_escape_slack_control_characters(reader: StoreReader, db: Database):
+def test_answers_escape_slack_control_characters(reader: StoreService, db: Database):
     db.add_article(key="feed:x:1", kind="feed", feed="Good Feed", relevant=True,
                    title="Tom & Jerry <!channel> <https://evil.example|click>", source="S",
                    body="", fingerprint="", evidence=[], status=None,
@@ -178,7 +179,7 @@ def test_long_answers_stay_within_slacks_limits():
 
 
 @pytest.fixture
-async def base_url(reader: StoreReader) -> AsyncIterator[str]:
+async def base_url(reader: StoreService) -> AsyncIterator[str]:
     runner = await serve_web(create_web_app(reader, slack_signing_secret=SECRET), "127.0.0.1", 0)
     host, port = runner.addresses[0][:2]
     try:

@@ -21,10 +21,11 @@ from aiohttp.abc import AbstractResolver
 from servers import serve
 
 from bot.addresses import host_local_reason
-from bot.config.watchlist import load_watchlist
+from bot.config import load_watchlist
 from bot.core.app import App
 from bot.errors import FetchError
-from bot.ingest.fetch import Fetcher, LocalAddressError, PublicResolver
+from bot.ingest.fetch import Fetcher
+from bot.ingest.netguard import LocalAddressError, PublicResolver
 
 ROOT = Path(__file__).resolve().parent.parent
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.delivery.timeline import render_timeline_png
+from bot.delivery.formats import render_timeline_png
 
 pytest.importorskip("matplotlib")
 

@@ -18,7 +18,7 @@ from aiohttp import web
 from feedsite import FeedSite, Item
 from servers import closed_port, serve
 
-from bot.config.watchlist import load_watchlist
+from bot.config import load_watchlist
 from bot.core.app import App
 from bot.core.poller import backoff_seconds
 

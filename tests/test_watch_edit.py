@@ -24,10 +24,10 @@ from feedsite import FeedSite, Item
 from servers import serve
 
 import bot.config.edit as watch_edit
-from bot.config.edit import add_feed, list_feeds, remove_feed
-from bot.config.watchlist import check_watchlist, load_watchlist
+from bot.config import add_feed, check_watchlist, list_feeds, load_watchlist, remove_feed
 from bot.core.app import App
 from bot.errors import ConfigError, WatchEditError
+from bot.interfaces.assemble import make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "fake-token"
@@ -437,12 +437,12 @@ def team_folder(tmp_path: Path, text: str) -> Path:
 @contextlib.asynccontextmanager
 async def running_app(folder: Path) -> AsyncIterator[App]:
     """An App with its Discord bot connected (no scheduler: nothing is polled)."""
-    app = App(load_watchlist(folder / "watchlist.yaml"), folder / "state",
-              console_stream=io.StringIO())
+    app = make_app(load_watchlist(folder / "watchlist.yaml"), folder / "state",
+                   console_stream=io.StringIO())
     await app.start()
     try:
-        await app.start_discord()
-        assert app.discord is not None and await app.discord.wait_ready(5.0)
+        await app.start_connectors()
+        assert await app.connectors["discord"].wait_ready(5.0)
         yield app
     finally:
         await app.close()
@@ -552,15 +552,15 @@ async def test_a_running_bot_polls_a_feed_added_with_watch_add(
             "# hand-written\nallow_local: true\npoll:\n  interval: 1h\n  jitter: 0s\n"
             f"feeds:\n  - name: tass\n    url: {base_url}/tass.xml\n"
             "outputs:\n  - type: jsonl\n    path: digests.jsonl\n"))
-        app = App(load_watchlist(folder / "watchlist.yaml"), folder / "state",
-                  console_stream=io.StringIO())
+        app = make_app(load_watchlist(folder / "watchlist.yaml"), folder / "state",
+                       console_stream=io.StringIO())
         app.reload_interval = 0.1
         await app.start()
         stop = asyncio.Event()
         runner = asyncio.create_task(app.run_forever(stop))
         try:
-            await fake.wait_for(lambda: getattr(app, "scheduler", None) is not None
-                                and app.discord is not None and app.discord.is_ready(), 10.0)
+            await fake.wait_for(lambda: app.scheduler is not None
+                                and app.connectors["discord"].is_ready(), 10.0)
             assert tass.requests and not irna.requests
             data = await answer(fake, "watch add", {"name": "irna",
                                                     "url": f"{base_url}/irna.xml"},

@@ -15,16 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.analysis.decide import DecisionSettings
 from bot.config.topic import DEFAULT_TOPIC
 from bot.core.engine import Engine
-from bot.interfaces.web.app import (
-    StoreReader,
-    app_reader,
-    create_web_app,
-    parse_http_address,
-    probe_database,
-    safe_href,
-    serve_web,
-)
-from bot.store.database import Database
+from bot.core.service import StoreService, probe_database
+from bot.interfaces.web import create_web_app, parse_http_address, safe_href, serve_web
+from bot.store import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = DEFAULT_TOPIC.name
@@ -77,7 +70,7 @@ async def get(url: str) -> tuple[int, dict[str, str], bytes]:
 
 
 async def test_healthz_is_200_when_the_scheduler_runs_and_the_database_is_writable(db, start):
-    base = await start(StoreReader(db, TOPIC, FEEDS))
+    base = await start(StoreService(db, TOPIC, FEEDS))
     async with aiohttp.ClientSession() as session, session.get(f"{base}/healthz") as response:
         assert response.status == 200
         body = await response.json()
@@ -87,8 +80,8 @@ async def test_healthz_is_200_when_the_scheduler_runs_and_the_database_is_writab
 
 
 async def test_healthz_is_503_with_the_reason_when_the_scheduler_is_dead(db, start):
-    reader = StoreReader(db, TOPIC, FEEDS, scheduler_alive=lambda: False,
-                         last_cycle=lambda: "2026-02-03T04:05:06+00:00")
+    reader = StoreService(db, TOPIC, FEEDS, scheduler_alive=lambda: False,
+                          last_cycle=lambda: "2026-02-03T04:05:06+00:00")
     base = await start(reader)
     async with aiohttp.ClientSession() as session, session.get(f"{base}/healthz") as response:
         assert response.status == 503
@@ -99,7 +92,7 @@ async def test_healthz_is_503_with_the_reason_when_the_scheduler_is_dead(db, sta
 
 
 async def test_healthz_is_503_when_the_database_cannot_be_written(db, start):
-    base = await start(StoreReader(db, TOPIC, FEEDS))
+    base = await start(StoreService(db, TOPIC, FEEDS))
     other = sqlite3.connect(db.path, isolation_level=None, timeout=0)
     other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
     try:
@@ -118,7 +111,7 @@ def test_probe_database_never_creates_a_file(tmp_path: Path):
 
 
 async def test_status_json_is_the_status_contract(db, start):
-    base = await start(StoreReader(db, TOPIC, FEEDS))
+    base = await start(StoreService(db, TOPIC, FEEDS))
     async with aiohttp.ClientSession() as session, session.get(f"{base}/status.json") as response:
         assert response.status == 200
         assert response.content_type == "application/json"
@@ -141,7 +134,7 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 async def test_metrics_parse_and_read_the_store(db, start):
-    base = await start(StoreReader(db, TOPIC, FEEDS))
+    base = await start(StoreService(db, TOPIC, FEEDS))
     status, headers, raw = await get(f"{base}/metrics")
     assert status == 200 and headers["Content-Type"].startswith("text/plain")
     samples = _samples(raw.decode())
@@ -165,14 +158,14 @@ async def test_metrics_parse_and_read_the_store(db, start):
 
 
 async def test_metrics_follow_the_store_between_scrapes(db, start):
-    base = await start(StoreReader(db, TOPIC, FEEDS))
+    base = await start(StoreService(db, TOPIC, FEEDS))
     db.update_feed("Bad Feed", FEEDS[1]["url"], failures=0, http_status=200)
     _, _, raw = await get(f"{base}/metrics")
     assert _samples(raw.decode())[("treatybot_feed_up", (("feed", "Bad Feed"),))] == 1
 
 
 async def test_page_shows_status_timeline_sources_and_feeds(db, start):
-    base = await start(StoreReader(db, TOPIC, FEEDS))
+    base = await start(StoreService(db, TOPIC, FEEDS))
     status, headers, raw = await get(f"{base}/")
     page = raw.decode()
     assert status == 200 and headers["Content-Type"].startswith("text/html")
@@ -194,7 +187,7 @@ async def test_page_escapes_article_data_and_links_only_http(db, start):
                    title='Quote " breaks out', source="Fine", body="", fingerprint="",
                    evidence=[], status=None, url='https://news.example/a?b=1&c="x"',
                    published="2030-01-02")
-    base = await start(StoreReader(db, TOPIC, FEEDS))
+    base = await start(StoreService(db, TOPIC, FEEDS))
     _, _, raw = await get(f"{base}/")
     page = raw.decode()
     assert "<script" not in page
@@ -206,7 +199,7 @@ async def test_page_escapes_article_data_and_links_only_http(db, start):
 
 
 async def test_timeline_png_is_embedded_and_served_when_the_reader_has_one(db, start):
-    base = await start(StoreReader(db, TOPIC, FEEDS, timeline_png=lambda: PNG))
+    base = await start(StoreService(db, TOPIC, FEEDS, timeline_png=lambda: PNG))
     _, _, raw = await get(f"{base}/")
     assert '<img src="/timeline.png"' in raw.decode()
     status, headers, body = await get(f"{base}/timeline.png")
@@ -214,14 +207,14 @@ async def test_timeline_png_is_embedded_and_served_when_the_reader_has_one(db, s
 
 
 async def test_timeline_png_is_404_without_one(db, start):
-    base = await start(StoreReader(db, TOPIC, FEEDS))
+    base = await start(StoreService(db, TOPIC, FEEDS))
     status, _, _ = await get(f"{base}/timeline.png")
     assert status == 404
 
 
 async def test_slack_route_exists_only_with_a_signing_secret(db, start):
-    without = await start(StoreReader(db, TOPIC, FEEDS))
-    with_secret = await start(StoreReader(db, TOPIC, FEEDS), slack_signing_secret="s3cret")
+    without = await start(StoreService(db, TOPIC, FEEDS))
+    with_secret = await start(StoreService(db, TOPIC, FEEDS), slack_signing_secret="s3cret")
     async with aiohttp.ClientSession() as session:
         async with session.post(f"{without}/slack/commands", data=b"text=status") as response:
             assert response.status in (404, 405)
@@ -232,7 +225,7 @@ async def test_slack_route_exists_only_with_a_signing_secret(db, start):
 async def test_a_page_on_an_empty_database_says_there_is_no_status(tmp_path: Path, start):
     empty = Database(tmp_path / "empty.sqlite3")
     try:
-        base = await start(StoreReader(empty, TOPIC))
+        base = await start(StoreService(empty, TOPIC))
         status, _, raw = await get(f"{base}/")
         assert status == 200 and "No status yet" in raw.decode()
         _, _, metrics = await get(f"{base}/metrics")
@@ -241,8 +234,8 @@ async def test_a_page_on_an_empty_database_says_there_is_no_status(tmp_path: Pat
         empty.close()
 
 
-async def test_app_reader_reads_a_started_app(tmp_path: Path):
-    from bot.config.watchlist import load_watchlist
+async def test_app_service_reads_a_started_app(tmp_path: Path):
+    from bot.config import load_watchlist
     from bot.core.app import App
 
     (tmp_path / "watchlist.yaml").write_text(
@@ -253,9 +246,9 @@ async def test_app_reader_reads_a_started_app(tmp_path: Path):
     app = App(load_watchlist(tmp_path / "watchlist.yaml"), tmp_path / "state")
     await app.start()
     try:
-        reader = app_reader(app)
-        assert reader.feeds() == [{"name": "Local", "url": "https://local.example/rss",
-                                   "interval": 300.0}]
+        reader = app.service
+        assert reader.configured_feeds() == [{"name": "Local", "url": "https://local.example/rss",
+                                              "interval": 300.0}]
         assert reader.scheduler_alive() is False  # run_forever has not started it
         app.scheduler = SimpleNamespace(running=True)
         assert reader.scheduler_alive() is True
@@ -267,7 +260,7 @@ async def test_app_reader_reads_a_started_app(tmp_path: Path):
         (tmp_path / "watchlist.yaml").write_text(  # a reload shows up at once
             "topic:\n  name: Another Treaty\noutputs: [console]\nfeeds: []\n", encoding="utf-8")
         app.watchlist = load_watchlist(tmp_path / "watchlist.yaml")
-        assert reader.topic == "Another Treaty" and reader.feeds() == []
+        assert reader.topic == "Another Treaty" and reader.configured_feeds() == []
     finally:
         await app.close()
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.analysis.relevance import fold, sentences_of
-from bot.text import _WORD_RE
+from bot.text import split_sentences, words
 
 _STOP = frozenset(
     "the a an and or of to in on for with by at from that this is was were be been are as it its "
@@ -28,8 +27,8 @@ LEAD_THRESHOLD = 70.0
 
 
 def _content(text: str) -> str:
-    """The content words of ``text`` (``bot.text.words`` less stop words and short words)."""
-    return " ".join(w for w in _WORD_RE.findall(fold(text)) if w not in _STOP and len(w) > 2)
+    """The content words of ``text``: its words less stop words and short words."""
+    return " ".join(w for w in words(text) if w not in _STOP and len(w) > 2)
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class Fingerprint:
 
 
 def fingerprint(title: str, paragraphs: list[str]) -> Fingerprint:
-    sentences = [_content(s) for p in paragraphs for s in sentences_of(p)]
+    sentences = [_content(s) for p in paragraphs for s in split_sentences(p)]
     sentences = [s for s in sentences if s]
     content_title = _content(title)
     lead = sentences[0] if sentences else ""
@@ -93,9 +92,10 @@ def _scores(query: str, choices: list[str]) -> list[float]:
 
 
 def find_near_duplicate(a: Fingerprint, candidates: list[tuple[int, Fingerprint]]) -> int | None:
-    """The key of the first candidate ``a`` is a near-duplicate of (``is_near_duplicate``), or
-    None. The same answer as asking each candidate in turn; the title and lead scores of all
-    candidates are computed at once."""
+    """The key of the first candidate ``a`` is a near-duplicate of, or None. Short items (either
+    one) are near-duplicates on their titles, or on their leads with titles not far apart; full
+    articles when their ``similarity`` reaches the alignment threshold. The title and lead
+    scores of all candidates are computed at once."""
     if not candidates:
         return None
     titles = _scores(a.title, [b.title for _, b in candidates])
@@ -110,10 +110,3 @@ def find_near_duplicate(a: Fingerprint, candidates: list[tuple[int, Fingerprint]
             return key
     return None
 
-
-def is_near_duplicate(a: Fingerprint, b: Fingerprint) -> bool:
-    if a.is_short or b.is_short:
-        title = fuzz.token_set_ratio(a.title, b.title)
-        lead = fuzz.token_set_ratio(a.lead, b.lead) if a.lead and b.lead else 0.0
-        return title >= TITLE_THRESHOLD or (lead >= LEAD_THRESHOLD and title >= 60)
-    return similarity(a, b) >= ALIGNMENT_THRESHOLD

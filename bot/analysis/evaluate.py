@@ -1,4 +1,5 @@
-"""Measure the sentence classifier against the labelled set in tests/data/status_eval.jsonl."""
+"""Measure the sentence classifier against a labelled set (by default
+``bot/analysis/data/status_eval.jsonl``, which ships with the package; see the README there)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from bot.analysis.classify import SentenceClassifier
 from bot.models import Status
 
 LABELS = [s.value for s in Status] + ["none"]
-DEFAULT_EVAL_FILE = Path(__file__).resolve().parent.parent / "tests" / "data" / "status_eval.jsonl"
+EVAL_DATA = Path(__file__).resolve().parent / "data"  # the labelled sets, package data
+DEFAULT_EVAL_FILE = EVAL_DATA / "status_eval.jsonl"
+HOLDOUT_EVAL_FILE = EVAL_DATA / "status_holdout.jsonl"  # written apart from the classifier
 
 
 @dataclass

@@ -9,75 +9,14 @@ treaty word to them that is not about a look-alike agreement. Party aliases are 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, TypeVar
 
 from rapidfuzz import fuzz, process
 
 from bot.config.topic import DEFAULT_TOPIC, Topic
-from bot.text import split_sentences
-
-
-class _FoldTable(dict):
-    """str.translate table for ``fold``: combining marks dropped, typographic quotes and dashes
-    made plain; filled as characters are met (bounded: past the bound, computed each time)."""
-
-    _PLAIN = {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"}
-    _MAX = 20000
-
-    def __missing__(self, code: int) -> int | str | None:
-        char = chr(code)
-        value: int | str | None = (
-            None if unicodedata.combining(char) else self._PLAIN.get(char, code)
-        )
-        if len(self) < self._MAX:
-            self[code] = value
-        return value
-
-
-_FOLD_TABLE = _FoldTable()
-T = TypeVar("T")
-
-
-def fold(text: str) -> str:
-    """``bot.text.fold``, the same result, faster: plain ASCII is only lower-cased, and the rest
-    goes through one translate table instead of a character-by-character generator."""
-    if text.isascii():
-        return text.lower()
-    return unicodedata.normalize("NFKD", text).translate(_FOLD_TABLE).lower()
-
-
-MEMO_SIZE = 4096  # texts remembered per memoised function
-MEMO_MAX_CHARS = 1000  # longer texts are computed each time (bounds the memory held)
-
-
-def memoize(function: Callable[[str], T] | None = None, *, size: int = MEMO_SIZE,
-            max_chars: int = MEMO_MAX_CHARS) -> Any:
-    """Remember the results of a pure function of one text: up to ``size`` texts of at most
-    ``max_chars`` characters (longer ones are computed each time, so the memory held stays
-    bounded). The same sentence is read by the relevance check, the fingerprint and several
-    classifier rules: once is enough. The result is shared: only for immutable results."""
-    if function is None:
-        return lambda f: memoize(f, size=size, max_chars=max_chars)
-    cached = lru_cache(maxsize=size)(function)
-
-    def call(text: str) -> T:
-        if len(text) > max_chars:
-            return function(text)
-        return cached(text)
-
-    call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
-    return call
-
-
-@memoize(size=1024, max_chars=4000)
-def sentences_of(paragraph: str) -> tuple[str, ...]:
-    """``split_sentences``, remembered."""
-    return tuple(split_sentences(paragraph))
-
+from bot.text import fold, memoize, split_sentences
 
 _TOKEN_RE = re.compile(r"[A-Z][A-Za-z'’\-]{2,}(?:[ -][A-Z][A-Za-z'’\-]{3,})?")
 FUZZY_MIN_LENGTH = 6
@@ -96,6 +35,8 @@ def _squash(value: str) -> str:
 
 @dataclass(frozen=True)
 class SentenceFacts:
+    """What the topic finds in one sentence: parties named, a treaty word, look-alikes."""
+
     parties: frozenset[str]
     treaty_word: bool
     lookalikes: frozenset[str]
@@ -125,9 +66,9 @@ class TopicMatcher:
                     self._fuzzy_table[squashed] = party
         self._fuzzy_keys = list(self._fuzzy_table)
         self._fuzzy_party = lru_cache(maxsize=65536)(self._fuzzy_party_uncached)
-        self._parties = memoize(self._parties_uncached)
-        self._lookalikes = memoize(self._lookalikes_uncached)
-        self._treaty_word = memoize(self._treaty_word_uncached)
+        self._parties: Callable[[str], frozenset[str]] = memoize(self._parties_uncached)
+        self._lookalikes: Callable[[str], frozenset[str]] = memoize(self._lookalikes_uncached)
+        self._treaty_word: Callable[[str], bool] = memoize(self._treaty_word_uncached)
 
     # -- building blocks -------------------------------------------------------------
     def _fuzzy_party_uncached(self, token: str) -> str | None:
@@ -170,6 +111,23 @@ class TopicMatcher:
     def lookalikes_in(self, text: str) -> set[str]:
         return set(self._lookalikes(text))
 
+    @property
+    def first_party(self) -> str | None:
+        """The topic's first party: the look-alikes are its other treaties (Russia's with
+        North Korea...)."""
+        return next(iter(self._party_res), None)
+
+    def nearest_party(self, folded: str, position: int) -> str | None:
+        """The party whose name (matched exactly in ``folded`` text) is nearest to
+        ``position``; on a tie, the first party's."""
+        best: tuple[int, str] | None = None
+        for party, regex in self._party_res.items():
+            for m in regex.finditer(folded):
+                distance = abs(m.start() - position)
+                if best is None or distance < best[0]:
+                    best = (distance, party)
+        return best[1] if best else None
+
     def sentence_facts(self, sentence: str) -> SentenceFacts:
         return SentenceFacts(
             parties=self._parties(sentence),
@@ -194,7 +152,7 @@ class TopicMatcher:
         if len(parties) < len(self.topic.parties):
             missing = sorted(set(self.topic.parties) - parties)
             return ArticleRelevance(False, parties, 0, f"does not name {', '.join(missing)}")
-        sentences = [title, *(s for p in paragraphs for s in sentences_of(p))]
+        sentences = [title, *(s for p in paragraphs for s in split_sentences(p))]
         bound = 0
         for sentence in sentences:
             facts = self.sentence_facts(sentence)

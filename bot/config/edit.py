@@ -1,16 +1,17 @@
 """Edit the feeds in the watchlist file: ``treatybot watch ...`` and ``/treaty watch ...``.
 
 The file is hand-edited and commented, so it is edited as text, never re-dumped: ruamel.yaml's
-round-trip parser (the one :mod:`bot.config.watchlist` reads the file with) tells where the ``feeds:``
-list and each of its items start and end, and only those lines change. Comments, blank lines,
+round-trip parser (the one :mod:`bot.config.source` reads the file with) tells where the
+``feeds:`` list and each of its items start and end, and only those lines change
+(:mod:`bot.config.feeds_text`). Comments, blank lines,
 quoting, the order of keys and every other key stay byte for byte, and so do the file's line
 endings (LF or CRLF) and its UTF-8 byte order mark, if it has one.
 
 Every edit is checked before it is written: the new text goes through
-:func:`bot.config.watchlist.check_watchlist`, the same check as ``treatybot validate`` and the hot reload
+:func:`bot.config.check_watchlist`, the same check as ``treatybot validate`` and the hot reload
 (a duplicate name, a bad URL, a private, loopback or link-local address without
 ``allow_local: true``, a bad interval ...). A refused edit raises :class:`WatchEditError` with
-one :class:`~bot.config.watchlist.Problem` per fault and leaves the file untouched. An accepted edit is
+one :class:`~bot.errors.Problem` per fault and leaves the file untouched. An accepted edit is
 written atomically (a temporary file in the same folder, then ``os.replace``); a running bot
 reloads the file within seconds (:mod:`bot.core.reload`).
 
@@ -26,8 +27,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import errno
-import io
-import json
 import logging
 import os
 import stat
@@ -38,12 +37,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.config.feeds_text import FeedsLayout, UnusualLayout, newline_of, scalar_value
+from bot.config.loader import check_watchlist
+from bot.config.schema import Watchlist
+from bot.config.suggest import closest_match
 from bot.config.units import format_duration
-from bot.config.watchlist import Watchlist, _suggest, check_watchlist
 from bot.errors import ConfigError, Problem, WatchEditError
 from bot.redact import redact_url
 
@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 __all__ = ["EditResult", "FeedEntry", "add_feed", "list_feeds", "remove_feed"]
 
 _BOM = codecs.BOM_UTF8
-_NULLS = ("", "~", "null", "Null", "NULL")
 _HAND_EDIT = "edit the file by hand (nothing was changed)"
 
 
@@ -170,7 +169,7 @@ def _unknown_feed(name: str, watchlist: Watchlist) -> str:
     names = [f.name for f in watchlist.feeds]
     if not names:
         return f"no feed named `{name}`: the watchlist has no feeds (nothing was changed)"
-    hint = _suggest(name, names)
+    hint = closest_match(name, names)
     did_you_mean = f"; did you mean `{hint}`?" if hint else ""
     known = ", ".join(f"`{n}`" for n in names)
     return f"no feed named `{name}`{did_you_mean} (feeds: {known}; nothing was changed)"
@@ -198,7 +197,7 @@ class _Source:
     text: str  # without the byte order mark
     newline: str
     watchlist: Watchlist
-    layout: _Layout
+    layout: FeedsLayout
     env: Mapping[str, str] | None = None
 
     @classmethod
@@ -218,12 +217,12 @@ class _Source:
         if problems or watchlist is None or text is None:
             raise refuse(problems or [Problem(str(path), None, None, "cannot read the watchlist")])
         try:
-            layout = _Layout.of(text)
-        except (YAMLError, _Unusual):
+            layout = FeedsLayout.of(text)
+        except (YAMLError, UnusualLayout):
             raise _unusual(path) from None
         if len(layout.items) != len(watchlist.feeds):
             raise _unusual(path)
-        return cls(path, target, raw, text, _newline(text), watchlist, layout, env)
+        return cls(path, target, raw, text, newline_of(text), watchlist, layout, env)
 
     def problem(self, message: str, line: int | None = None) -> Problem:
         return Problem(str(self.path), line, None, message)
@@ -244,10 +243,10 @@ class _Source:
         entries = []
         for i, feed in enumerate(self.watchlist.feeds):
             node = self.layout.items[i].node
-            url = _scalar_value(node, "url")
+            url = scalar_value(node, "url")
             entries.append(FeedEntry(feed.name, feed.url if url is None else url,
                                      self.watchlist.feed_interval(feed),
-                                     _scalar_value(node, "interval"), self.item_line(i)))
+                                     scalar_value(node, "interval"), self.item_line(i)))
         return entries
 
     def check(self, new_text: str, index: int | None) -> Watchlist:
@@ -266,7 +265,7 @@ class _Source:
     def edited(self, new_text: str, watchlist: Watchlist) -> _Source:
         """This source as it is after writing ``new_text``."""
         return _Source(self.path, self.target, b"", new_text, self.newline, watchlist,
-                       _Layout.of(new_text), self.env)
+                       FeedsLayout.of(new_text), self.env)
 
     def write(self, new_text: str) -> None:
         data = (_BOM if self.raw.startswith(_BOM) else b"") + new_text.encode("utf-8")
@@ -294,11 +293,6 @@ def _unusual(path: Path) -> WatchEditError:
         str(path), None, None,
         "the `feeds:` list is written in a way this command cannot edit safely (anchors, "
         f"aliases or merge keys?); {_HAND_EDIT}")])
-
-
-def _newline(text: str) -> str:
-    crlf = text.count("\r\n")
-    return "\r\n" if crlf and crlf >= text.count("\n") - crlf else "\n"
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
@@ -349,185 +343,3 @@ def _write_in_place(target: Path, data: bytes) -> None:
         handle.truncate()
         handle.flush()
         os.fsync(handle.fileno())
-
-
-# --------------------------------------------------------------------------------------------
-# Where the feeds are in the text, and the text with one more or one less
-# --------------------------------------------------------------------------------------------
-
-
-class _Unusual(Exception):
-    """The feeds list is laid out in a way we do not edit."""
-
-
-@dataclass
-class _Item:
-    start: int  # block: the item's "-"; flow: the item itself
-    end: int  # just after its last character
-    node: Node
-
-
-@dataclass
-class _Layout:
-    key: ScalarNode | None  # the `feeds` key, None when there is none
-    value: Node | None
-    items: list[_Item]
-
-    @property
-    def flow(self) -> bool:
-        return isinstance(self.value, SequenceNode) and bool(self.value.flow_style)
-
-    @classmethod
-    def of(cls, text: str) -> _Layout:
-        root = YAML(typ="rt").compose(text)
-        if root is None:
-            return cls(None, None, [])
-        if not isinstance(root, MappingNode) or root.flow_style:
-            raise _Unusual
-        for key, value in root.value:
-            if isinstance(key, ScalarNode) and key.value == "feeds":
-                return cls(key, value, _items(text, value))
-        return cls(None, None, [])
-
-    # -- adding ---------------------------------------------------------------------------
-
-    def added(self, text: str, fields: Mapping[str, str], newline: str) -> str:
-        if self.flow and self.items:
-            flow = ", ".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in fields.items())
-            at = self.items[-1].end
-            return text[:at] + ", {" + flow + "}" + text[at:]
-        if self.items:
-            dash, key = self._columns(text)
-            at = _line_end(text, self.items[-1].end)
-            lines = _block_item(fields, dash, key, newline)
-            if not text[:at].endswith("\n"):  # the last line, without a line break: keep it so
-                lines = newline + lines[: -len(newline)]
-            return text[:at] + lines + text[at:]
-        if self.key is None:  # no `feeds:` at all: add it at the end
-            lines = _block_item(fields, 2, 4, newline)
-            prefix = "" if not text or text.endswith("\n") else newline
-            return text + prefix + "feeds:" + newline + lines
-        # `feeds:`, `feeds: ~` or `feeds: []`: drop the empty value, list the item below
-        colon = self._colon(text)
-        cut = colon + 1
-        if self.value is not None and not (isinstance(self.value, ScalarNode)
-                                           and self.value.value == ""):
-            cut = self.value.end_mark.index
-        text = text[: colon + 1] + text[cut:]
-        at = _line_end(text, colon)
-        dash = self.key.start_mark.column + 2
-        prefix = "" if text[:at].endswith("\n") else newline
-        return text[:at] + prefix + _block_item(fields, dash, dash + 2, newline) + text[at:]
-
-    def _columns(self, text: str) -> tuple[int, int]:
-        """The columns of the items' "-" and of their keys, from the first block mapping."""
-        for item in self.items:
-            node = item.node
-            if isinstance(node, MappingNode) and not node.flow_style:
-                return item.start - _line_start(text, item.start), node.start_mark.column
-        dash = self.items[0].start - _line_start(text, self.items[0].start)
-        return dash, dash + 2
-
-    def _colon(self, text: str) -> int:
-        assert self.key is not None
-        colon = text.find(":", self.key.end_mark.index)
-        if colon < 0 or text[self.key.end_mark.index:colon].strip():
-            raise _Unusual
-        return colon
-
-    # -- removing -------------------------------------------------------------------------
-
-    def removed(self, text: str, index: int) -> str:
-        item = self.items[index]
-        if self.flow:
-            if len(self.items) == 1:  # and its trailing comma, if any: `[\n  {...},\n]`
-                after = len(text) - len(text[item.end:].lstrip())
-                end = after + 1 if text[after:after + 1] == "," else item.end
-                return text[: item.start] + text[end:]
-            if index > 0:
-                return text[: self.items[index - 1].end] + text[item.end:]
-            return text[: item.start] + text[self.items[1].start:]
-        start, end = _line_start(text, item.start), _line_end(text, item.end)
-        if end == len(text) and not text.endswith("\n") and start > 0:
-            start -= 2 if text[start - 2:start] == "\r\n" else 1  # the last line: no break after
-        text = text[:start] + text[end:]
-        if len(self.items) == 1:  # the list is now empty: say so, as `feeds: []`
-            colon = self._colon(text)
-            text = text[: colon + 1] + " []" + text[colon + 1:]
-        return text
-
-
-def _items(text: str, value: Node) -> list[_Item]:
-    if not isinstance(value, SequenceNode):
-        if isinstance(value, ScalarNode) and value.value in _NULLS:
-            return []
-        raise _Unusual
-    items = []
-    for node in value.value:
-        if value.flow_style:
-            items.append(_Item(node.start_mark.index, node.end_mark.index, node))
-            continue
-        dash = node.start_mark.index - 1
-        while dash >= 0 and text[dash] in " \t\r\n":
-            dash -= 1
-        if dash < 0 or text[dash] != "-" or text[_line_start(text, dash):dash].strip():
-            raise _Unusual
-        end = len(text[: _content_end(node)].rstrip())
-        rest = text[end:_line_end(text, end)].strip()
-        if rest and not rest.startswith("#"):
-            raise _Unusual
-        items.append(_Item(dash, end, node))
-    for before, after in zip(items, items[1:], strict=False):
-        if not before.start < before.end <= after.start:
-            raise _Unusual  # an alias pointing elsewhere, or worse
-    return items
-
-
-def _content_end(node: Node) -> int:
-    """Just after the last character that belongs to ``node`` (its trailing comments excluded)."""
-    if isinstance(node, MappingNode) and not node.flow_style:
-        return max((_content_end(n) for pair in node.value for n in pair),
-                   default=node.start_mark.index)
-    if isinstance(node, SequenceNode) and not node.flow_style:
-        return max((_content_end(n) for n in node.value), default=node.start_mark.index)
-    return node.end_mark.index
-
-
-def _scalar_value(node: Node, key: str) -> str | None:
-    if not isinstance(node, MappingNode):
-        return None
-    for k, v in node.value:
-        if isinstance(k, ScalarNode) and k.value == key and isinstance(v, ScalarNode):
-            return str(v.value)
-    return None
-
-
-def _line_start(text: str, index: int) -> int:
-    return text.rfind("\n", 0, index) + 1
-
-
-def _line_end(text: str, index: int) -> int:
-    """Just after the line break of the line holding ``index`` (or the end of the text)."""
-    found = text.find("\n", index)
-    return len(text) if found < 0 else found + 1
-
-
-def _block_item(fields: Mapping[str, str], dash: int, key: int, newline: str) -> str:
-    """``  - name: TASS\\n    url: https://...\\n``, each value quoted only if YAML needs it."""
-    lines = []
-    for i, (name, value) in enumerate(fields.items()):
-        indent = " " * dash + "-" + " " * (key - dash - 1) if i == 0 else " " * key
-        lines.append(f"{indent}{name}: {_yaml_scalar(value)}")
-    return newline.join(lines) + newline
-
-
-def _yaml_scalar(value: str) -> str:
-    """``value`` as ruamel.yaml writes it in a block mapping (plain, or quoted if it must be)."""
-    yaml = YAML(typ="rt")
-    yaml.width = 1_000_000  # never fold a long URL
-    buffer = io.StringIO()
-    yaml.dump({"k": value}, buffer)
-    written = buffer.getvalue().removeprefix("k: ").rstrip("\n")
-    if "\n" in written or buffer.getvalue()[:3] != "k: ":
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML string too
-    return written

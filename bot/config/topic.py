@@ -9,6 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+__all__ = [
+    "DEFAULT_KEYWORDS",
+    "DEFAULT_LOOKALIKES",
+    "DEFAULT_NAME",
+    "DEFAULT_PARTIES",
+    "DEFAULT_TOPIC",
+    "Topic",
+]
+
 DEFAULT_NAME = "Russia–Iran Treaty on Comprehensive Strategic Partnership"
 
 DEFAULT_PARTIES: dict[str, list[str]] = {

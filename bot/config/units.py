@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+__all__ = ["format_duration", "format_size", "parse_duration", "parse_size"]
+
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _UNIT_WORDS = {
     "sec": "s", "secs": "s", "second": "s", "seconds": "s",
@@ -105,9 +107,11 @@ def parse_size(value: object) -> int:
     return size
 
 
-def format_size(size: int) -> str:
-    """5242880 -> ``5 MB``; 1536 -> ``1.5 KB``."""
+def format_size(size: int, *, decimals: int | None = None) -> str:
+    """5242880 -> ``5 MB``; 1536 -> ``1.5 KB``. With ``decimals`` (as fetch errors word a
+    limit): ``format_size(5242880, decimals=1)`` -> ``5.0 MB``, 100 -> ``100 bytes``."""
     for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= factor:
-            return f"{size / factor:g} {unit}"
-    return f"{size} B"
+        if size >= factor and (decimals is None or unit != "GB"):
+            value = size / factor
+            return f"{value:g} {unit}" if decimals is None else f"{value:.{decimals}f} {unit}"
+    return f"{size} B" if decimals is None else f"{size} bytes"

@@ -23,10 +23,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from bot.config.watchlist import Watchlist, check_watchlist
+from bot.config.loader import check_watchlist
+from bot.config.schema import Watchlist
 from bot.errors import Problem
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["OnInvalid", "OnValid", "WatchlistWatcher"]
 
 OnValid = Callable[[Watchlist], Awaitable[Any] | Any]
 OnInvalid = Callable[[list[Problem]], Awaitable[Any] | Any]

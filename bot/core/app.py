@@ -7,127 +7,42 @@ scheduler. ``run_once`` is one full cycle; ``run_forever`` polls each feed on it
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
-import os
 import random
-from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from bot.analysis.decide import DecisionSettings
 from bot.clock import now_iso
-from bot.config.topic import DEFAULT_LOOKALIKES, Topic
-from bot.config.watchlist import Feed, Watchlist, check_watchlist
+from bot.config import Feed, Watchlist
+from bot.core.connector import Connector, ConnectorFactory
 from bot.core.engine import Engine
-from bot.core.poller import PollResult, poll_feed
-from bot.delivery.base import (
-    ConsoleOutput,
-    DiscordWebhookOutput,
-    JsonlOutput,
-    Output,
-    SlackWebhookOutput,
-)
+from bot.core.poller import CycleReport, PollResult, poll_feed
+from bot.core.service import AppService
+from bot.core.settings import LAST_GOOD_WATCHLIST, fetcher_settings, settings_from, topic_from
+from bot.core.statelock import StateLock
+from bot.delivery.base import Output
 from bot.delivery.outbox import DeliveryReport, Outbox
-from bot.errors import StateError, StateLockedError
+from bot.delivery.registry import OutputContext, build_outputs
 from bot.ingest.fetch import Fetcher
-from bot.redact import mask_url
-from bot.store.database import Database
+from bot.models import Digest
+from bot.store import Database
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
 
-LOCK_NAME = "treatybot.lock"
-
-
-def topic_from(watchlist: Watchlist) -> Topic:
-    t = watchlist.topic
-    return Topic(name=t.name, parties={k: list(v) for k, v in t.parties.items()},
-                 keywords=list(t.keywords), aliases=list(t.aliases),
-                 lookalikes=dict(DEFAULT_LOOKALIKES))
-
-
-def settings_from(watchlist: Watchlist) -> DecisionSettings:
-    return DecisionSettings(min_sources=watchlist.status.min_sources,
-                            min_confidence_single=watchlist.status.min_confidence_single)
-
-
-class StateLock:
-    """An exclusive lock on the state folder: two running bots would post everything twice."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / LOCK_NAME
-        self._handle: IO[str] | None = None
-
-    def acquire(self) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held while running
-        except OSError as exc:
-            raise self._unusable(exc) from None
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise StateLockedError(
-                f"the state folder {self.path.parent} is in use by treatybot ({holder}, lock "
-                f"{self.path.name}); stop it first, or pass --state to use another folder"
-            ) from None
-        try:
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()}\n")
-            handle.flush()
-        except OSError as exc:
-            handle.close()
-            raise self._unusable(exc) from None
-        self._handle = handle
-
-    def _unusable(self, exc: OSError) -> StateError:
-        return StateError(
-            f"cannot use the state folder {self.path.parent}: {exc.strerror or exc} "
-            f"({self.path.name}); check that it exists and is writable, or pass --state"
-        )
-
-    def release(self) -> None:
-        if self._handle is not None:
-            fcntl.flock(self._handle, fcntl.LOCK_UN)
-            self._handle.close()
-            self._handle = None
-
-
-@dataclass
-class CycleReport:
-    seeds_loaded: int = 0
-    polls: list[PollResult] = field(default_factory=list)
-    digests: list[str] = field(default_factory=list)  # kinds queued this cycle
-    delivery: DeliveryReport | None = None
-
-    def summary(self) -> str:
-        ok = sum(1 for p in self.polls if p.ok)
-        failed = [p for p in self.polls if not p.ok]
-        new = sum(p.new_items for p in self.polls)
-        relevant = sum(p.relevant_items for p in self.polls)
-        parts = [f"feeds {ok} ok, {len(failed)} failed", f"{new} new items ({relevant} relevant)"]
-        if self.seeds_loaded:
-            parts.insert(0, f"{self.seeds_loaded} seed articles loaded")
-        if self.digests:
-            parts.append(f"digests queued: {', '.join(self.digests)}")
-        if self.delivery:
-            parts.append(f"{self.delivery.delivered} deliveries made")
-            if self.delivery.retrying:
-                parts.append(f"{self.delivery.retrying} to retry")
-        return "cycle: " + "; ".join(parts)
-
-
 class App:
+    """The running bot. ``connectors`` (from the command line) build the chat clients that run
+    inside it, by name (e.g. ``{"discord": ...}``), from the App's service."""
+
     def __init__(self, watchlist: Watchlist, state_dir: Path, *,
-                 console_stream: Any = None, progress: bool = False) -> None:
+                 console_stream: Any = None, progress: bool = False,
+                 connectors: Mapping[str, ConnectorFactory] | None = None) -> None:
         self.watchlist = watchlist
         self.state_dir = state_dir
         self.lock = StateLock(state_dir)
@@ -144,11 +59,17 @@ class App:
         self._delivery_lock = asyncio.Lock()  # shared by every outbox this App builds
         self._background: set[asyncio.Task[Any]] = set()  # see in_background
         self._fetcher_settings: dict[str, Any] = {}
+        self.scheduler: AsyncIOScheduler | None = None  # set while run_forever runs
+        self.service = AppService(self)  # what the interfaces use
+        self.connectors: dict[str, Connector] = {
+            name: build(self.service) for name, build in (connectors or {}).items()}
+
+    def scheduler_running(self) -> bool:
+        return bool(self.scheduler is not None and self.scheduler.running)
 
     # -- life cycle ----------------------------------------------------------------------
     async def start(self) -> None:
         self.lock.acquire()
-        self.discord: Any = None  # a bot.interfaces.discord.bot.TreatyBot once DISCORD_TOKEN is set
         try:
             self.db = Database.in_folder(self.state_dir)
             self._configure(self.watchlist)
@@ -163,7 +84,7 @@ class App:
             self.db.set_value(LAST_GOOD_WATCHLIST, watchlist.source_text)
         self.engine = Engine(self.db, topic_from(watchlist), settings_from(watchlist),
                              [o.key for o in watchlist.outputs])
-        settings = _fetcher_settings(watchlist)
+        settings = fetcher_settings(watchlist)
         if self.fetcher is None or settings != self._fetcher_settings:
             if self.fetcher is not None:  # a reload changed them: polls from now on use these
                 self._retire_fetcher(self.fetcher)
@@ -189,6 +110,19 @@ class App:
             return
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    def current_status(self) -> str | None:
+        """The status now in force (its text), or None before any evidence."""
+        assert self.db is not None
+        current = self.db.current_status()
+        return current["status"] if current else None
+
+    def post_notice(self, digest: Digest) -> None:
+        """Queue ``digest`` for every output and deliver it in the background."""
+        assert self.db is not None
+        self.db.enqueue_digest(digest, [o.key for o in self.watchlist.outputs])
+        if self.outbox is not None:
+            self.in_background(self.deliver())
 
     def _retire(self, outbox: Outbox) -> None:
         """Close the outputs of an outbox a reload replaced, once a delivery it may be making
@@ -218,72 +152,34 @@ class App:
         return await self.outbox.deliver_due()
 
     def _build_outputs(self, watchlist: Watchlist) -> tuple[dict[str, Output], dict[str, str]]:
-        outputs: dict[str, Output] = {}
-        unavailable: dict[str, str] = {}
-        for spec in watchlist.outputs:
-            if spec.type == "console":
-                outputs[spec.key] = ConsoleOutput(self.console_stream, key=spec.key)
-            elif spec.type == "jsonl":
-                outputs[spec.key] = JsonlOutput(watchlist.resolve(spec.path), key=spec.key)
-            elif spec.type == "discord_webhook":
-                outputs[spec.key] = DiscordWebhookOutput(spec.url, self._session(), key=spec.key)
-                log.info("output %s posts to %s", spec.key, mask_url(spec.url))
-            elif spec.type == "slack_webhook":
-                outputs[spec.key] = SlackWebhookOutput(spec.url, self._session(), key=spec.key)
-                log.info("output %s posts to %s", spec.key, mask_url(spec.url))
-            elif spec.type == "discord":
-                from bot.interfaces.discord.bot import DiscordChannelOutput
+        context = OutputContext(session=self._session, resolve=watchlist.resolve,
+                                console_stream=self.console_stream, connectors=self.connectors)
+        return build_outputs(watchlist.outputs, context)
 
-                client = self._discord_client()
-                if client is None:
-                    unavailable[spec.key] = (
-                        "set DISCORD_TOKEN to use the discord output; "
-                        "digests for it are kept in the outbox"
-                    )
-                    continue
-                outputs[spec.key] = DiscordChannelOutput(client, spec.channel_id, key=spec.key)
-                log.info("output %s posts to Discord channel %s", spec.key, spec.channel_id)
-            else:
-                unavailable[spec.key] = (
-                    f"the {spec.type} output is not available in this version; "
-                    "digests for it are kept in the outbox"
-                )
-        return outputs, unavailable
+    async def start_connectors(self, *, only_for_outputs: bool = False,
+                               ready_timeout: float = 30.0) -> bool:
+        """Connect the chat clients (e.g. Discord: /treaty commands and its outputs).
 
-    def _discord_client(self) -> Any:
-        """The App's one Discord client (a TreatyBot), built on first use; None without a token."""
-        from bot.interfaces.discord.bot import TreatyBot, discord_token, guild_id_from_env
-
-        if getattr(self, "discord", None) is None and discord_token() is not None:
-            self.discord = TreatyBot(self, guild_id=guild_id_from_env())
-        return getattr(self, "discord", None)
-
-    async def start_discord(self, *, only_for_outputs: bool = False,
-                            ready_timeout: float = 30.0) -> bool:
-        """Connect the Discord bot when DISCORD_TOKEN is set (/treaty commands, discord outputs).
-
-        When a discord output needs the bot, wait (at most ``ready_timeout`` seconds) until it
-        is ready; its digests stay in the outbox if it is not. ``only_for_outputs``: connect
-        only if a discord output needs it (``run --once``). Returns whether the bot is ready.
+        When an output needs a client, wait (at most ``ready_timeout`` seconds) until it is
+        ready; its digests stay in the outbox if it is not. ``only_for_outputs``: connect only
+        the clients an output needs (``run --once``). Returns whether all started are ready.
         """
-        from bot.interfaces.discord.bot import DiscordChannelOutput, discord_token
-
         assert self.outbox is not None
-        needed = any(isinstance(o, DiscordChannelOutput) for o in self.outbox.outputs.values())
-        token = discord_token()
-        if token is None or (only_for_outputs and not needed):
-            return False
-        client = self._discord_client()
-        assert client is not None
-        client.launch(token)
-        if not needed:
-            return client.is_ready()
-        if await client.wait_ready(ready_timeout):
-            return True
-        if client.failure is None:  # a failure has been logged by the bot already
-            log.warning("the Discord bot is not connected after %.0fs; digests for Discord stay "
-                        "in the outbox and are retried", ready_timeout)
-        return False
+        ready = bool(self.connectors)
+        for name, connector in self.connectors.items():
+            needed = connector.serves(self.outbox.outputs.values())
+            if only_for_outputs and not needed:
+                ready = False
+                continue
+            connector.launch()
+            if not needed:
+                ready = ready and connector.is_ready()
+            elif not await connector.wait_ready(ready_timeout):
+                ready = False
+                if connector.failure is None:  # a failure has been logged by the client
+                    log.warning("the %s client is not connected after %.0fs; digests for it "
+                                "stay in the outbox and are retried", name, ready_timeout)
+        return ready
 
     def _session(self) -> aiohttp.ClientSession:
         if self.session is None:
@@ -291,8 +187,8 @@ class App:
         return self.session
 
     async def close(self) -> None:
-        if getattr(self, "discord", None) is not None:
-            await self.discord.shutdown()  # first: its commands read the database
+        for connector in self.connectors.values():
+            await connector.shutdown()  # first: their commands read the database
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         if self.outbox:
@@ -379,7 +275,7 @@ class App:
 
         assert self.outbox is not None
         stop = stop or asyncio.Event()
-        await self.start_discord()  # same loop as the scheduler; closed in close()
+        await self.start_connectors()  # same loop as the scheduler; closed in close()
         await self.cycle()
         scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler = scheduler
@@ -444,7 +340,7 @@ class App:
             for a in self.db.articles(relevant_only=True, limit=200, newest_first=True)
             if a.duplicate_of is None and a.published and a.published >= cutoff[: len(a.published)]
         ]
-        current = self.db.current_status() or {}
+        current: dict[str, Any] = dict(self.db.current_status() or {})
         digest = daily_digest(self.engine.topic.name if self.engine else "", current.get("status"),
                               current.get("party"), current.get("since"), stories, day)
         self.db.enqueue_digest(digest, [o.key for o in self.watchlist.outputs],
@@ -459,7 +355,7 @@ class App:
         """
         old = self.watchlist
         self._configure(watchlist)
-        scheduler = getattr(self, "scheduler", None)
+        scheduler = self.scheduler
         if scheduler is None:
             return
         self._schedule_daily(scheduler)
@@ -488,27 +384,6 @@ class App:
             report.delivery = await self.deliver()
             log.info("%s: %s", name, report.summary())
         self.last_cycle_at = now_iso()
-
-
-LAST_GOOD_WATCHLIST = "last_good_watchlist"  # kv key: the text of the last watchlist in use
-
-
-def saved_watchlist(state_dir: Path, path: Path) -> Watchlist | None:
-    """The last watchlist a run used in ``state_dir`` (as if read from ``path``), if it is
-    still valid; read-only, without taking the state folder."""
-    text = Database.peek_value(state_dir, LAST_GOOD_WATCHLIST)
-    if text is None:
-        return None
-    watchlist, _ = check_watchlist(path, text=text)
-    return watchlist
-
-
-def _fetcher_settings(watchlist: Watchlist) -> dict[str, Any]:
-    """The Fetcher's arguments from the watchlist: when a reload changes them, a new one."""
-    poll = watchlist.poll
-    return {"timeout": poll.timeout, "connect_timeout": poll.connect_timeout,
-            "max_bytes": poll.max_bytes, "per_host": poll.per_host,
-            "allow_local_files": watchlist.allow_local}
 
 
 def _after(seconds: float, jitter: int) -> datetime:

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from bot.analysis.classify import Finding, SentenceClassifier
 from bot.analysis.decide import Decision, DecisionSettings, decide, timeline
 from bot.analysis.dedup import Fingerprint, find_near_duplicate, fingerprint
-from bot.analysis.relevance import TopicMatcher, sentences_of
+from bot.analysis.relevance import TopicMatcher
 from bot.config.topic import Topic
 from bot.delivery.digests import baseline_digest, status_change_digest
 from bot.ingest.seeds import load_seeds
 from bot.models import Digest, Evidence, FeedItem
-from bot.store.database import Database
+from bot.store import Database
+from bot.text import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class Analyzer:
         findings: list[tuple[str, Finding]] = []
         # the classifier's cost grows with the square of a sentence's length: cap it
         sentences = [(title[:MAX_SENTENCE_CHARS], True)] + [
-            (s[:MAX_SENTENCE_CHARS], False) for p in paragraphs for s in sentences_of(p)
+            (s[:MAX_SENTENCE_CHARS], False) for p in paragraphs for s in split_sentences(p)
         ]
         seen: set[str] = set()
         for sentence, is_headline in sentences:
@@ -238,6 +239,7 @@ class Engine:
             with self.db.batch():  # the history and its digest: both, or neither
                 previous_status = None
                 for step in history:
+                    assert step.status is not None  # the timeline holds reached stages only
                     self.db.add_status(step.status.value, previous_status, step.since,
                                        step.party, [e.to_json() for e in step.evidence])
                     previous_status = step.status.value

@@ -19,15 +19,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.config.watchlist import Feed, Watchlist
+from bot.config import Feed, Watchlist
 from bot.core.engine import Engine
 from bot.delivery.digests import feed_health_digest
+from bot.delivery.outbox import DeliveryReport
 from bot.errors import FetchError, StateError
 from bot.ingest.fetch import Fetcher
 from bot.ingest.parse import parse_feed
 from bot.models import FeedItem
 from bot.redact import redact_text
-from bot.store.database import Database
+from bot.store import Database
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ async def poll_feed(feed: Feed, *, watchlist: Watchlist, db: Database, engine: E
                     fetcher: Fetcher, now: datetime | None = None,
                     respect_backoff: bool = True) -> PollResult:
     now = now or datetime.now(timezone.utc)
-    state = db.feed_state(feed.name) or {}
+    state: dict[str, Any] = dict(db.feed_state(feed.name) or {})
     if state.get("url") and state["url"] != feed.url:
         state = {}  # the URL changed in the watchlist: validators of the old one do not apply
         db.update_feed(feed.name, feed.url, etag=None, last_modified=None, body_hash=None,
@@ -227,3 +228,27 @@ def _failed(feed: Feed, db: Database, watchlist: Watchlist, state: dict[str, Any
 def _current(db: Database) -> str | None:
     current = db.current_status()
     return current["status"] if current else None
+
+
+@dataclass
+class CycleReport:
+    seeds_loaded: int = 0
+    polls: list[PollResult] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)  # kinds queued this cycle
+    delivery: DeliveryReport | None = None
+
+    def summary(self) -> str:
+        ok = sum(1 for p in self.polls if p.ok)
+        failed = [p for p in self.polls if not p.ok]
+        new = sum(p.new_items for p in self.polls)
+        relevant = sum(p.relevant_items for p in self.polls)
+        parts = [f"feeds {ok} ok, {len(failed)} failed", f"{new} new items ({relevant} relevant)"]
+        if self.seeds_loaded:
+            parts.insert(0, f"{self.seeds_loaded} seed articles loaded")
+        if self.digests:
+            parts.append(f"digests queued: {', '.join(self.digests)}")
+        if self.delivery:
+            parts.append(f"{self.delivery.delivered} deliveries made")
+            if self.delivery.retrying:
+                parts.append(f"{self.delivery.retrying} to retry")
+        return "cycle: " + "; ".join(parts)

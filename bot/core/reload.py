@@ -9,15 +9,12 @@ digest naming each problem with its line; the fix posts ``config_reloaded``.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from bot.config.watcher import WatchlistWatcher
-from bot.config.watchlist import Watchlist
+from bot.config import Watchlist, WatchlistWatcher
 from bot.delivery.digests import notice_digest
 from bot.errors import Problem
-
-if TYPE_CHECKING:
-    from bot.core.app import App
+from bot.models import Digest, DigestKind
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +56,24 @@ def describe_changes(old: Watchlist, new: Watchlist) -> list[str]:
     return changes or ["no effective change"]
 
 
+class ReloadTarget(Protocol):
+    """What a reload needs of the running bot (``bot.core.app.App`` is one)."""
+
+    watchlist: Watchlist
+
+    def reconfigure(self, watchlist: Watchlist) -> None: ...
+
+    def current_status(self) -> str | None: ...
+
+    def post_notice(self, digest: Digest) -> None:
+        """Queue ``digest`` for every output and deliver it without waiting."""
+        ...
+
+
 class Reloader:
     """Watches the running app's watchlist file and applies or refuses each edit."""
 
-    def __init__(self, app: App, *, interval: float = 2.0) -> None:
+    def __init__(self, app: ReloadTarget, *, interval: float = 2.0) -> None:
         self.app = app
         path = app.watchlist.path
         if path is None:
@@ -83,32 +94,22 @@ class Reloader:
         changes = describe_changes(old, watchlist)
         self.app.reconfigure(watchlist)
         log.info("watchlist reloaded: %s", "; ".join(changes))
-        self._post("config_reloaded", "Watchlist reloaded",
+        self._post(DigestKind.CONFIG_RELOADED, "Watchlist reloaded",
                    "The watchlist was edited and is now in use:\n"
                    + "\n".join(f"  • {c}" for c in changes), {"changes": changes})
-        await self._deliver()
 
     async def _on_invalid(self, problems: list[Problem]) -> None:
         # the file's name, not the server's folders: the notice goes to chat
         lines = [str(p.with_file_name()) for p in problems]
         for line in lines:
             log.error("watchlist problem: %s", line)
-        self._post("config_error", "Watchlist edit refused",
+        self._post(DigestKind.CONFIG_ERROR, "Watchlist edit refused",
                    f"The watchlist has {len(lines)} problem(s); the bot keeps running with the "
                    "last good version until it is fixed:\n" + "\n".join(f"  {x}" for x in lines)
                    + "\nRun `treatybot validate` to check it.", {"problems": lines})
-        await self._deliver()
 
-    def _post(self, kind: str, title: str, text: str, facts: dict[str, Any]) -> None:
-        db = self.app.db
-        assert db is not None
-        current = db.current_status()
-        digest = notice_digest(kind, title, text, status=current["status"] if current else None,
-                               facts=facts)
-        db.enqueue_digest(digest, [o.key for o in self.app.watchlist.outputs])
-
-    async def _deliver(self) -> None:
-        """Send the notice in the background: a slow output must not hold up the watcher
+    def _post(self, kind: DigestKind, title: str, text: str, facts: dict[str, Any]) -> None:
+        """Notices go out in the background: a slow output must not hold up the watcher
         (the next edit would wait behind it)."""
-        if self.app.outbox is not None:
-            self.app.in_background(self.app.deliver())
+        digest = notice_digest(kind, title, text, status=self.app.current_status(), facts=facts)
+        self.app.post_notice(digest)

@@ -5,14 +5,66 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from bot.delivery.digests import PARTY_NAMES, evidence_block, status_phrase
 from bot.redact import redact_text, redact_url
-from bot.store.database import Database
+from bot.store import Database
 
 EVIDENCE_FIELDS = ("status", "quote", "title", "url", "source", "published", "rule", "confidence",
                    "party", "retrospective")
+
+
+class FeedCounts(TypedDict):
+    total: int
+    failing: int
+
+
+class StatusView(TypedDict):
+    """``treatybot status --json`` (a documented contract: add fields, never rename)."""
+
+    topic: str
+    status: str | None
+    party: str | None
+    ratified_by: str | None
+    since: str | None
+    updated_at: str | None
+    last_check: str | None
+    articles: int
+    relevant_articles: int
+    sources: int
+    evidence: list[dict[str, Any]]
+    changes: int
+    feeds: FeedCounts
+
+
+class HistoryEntry(TypedDict):
+    """One element of ``treatybot history --json``."""
+
+    status: str
+    previous: str | None
+    date: str | None
+    since: str | None
+    decided_at: str
+    party: str | None
+    evidence: list[dict[str, Any]]
+
+
+class FeedView(TypedDict):
+    """One element of ``treatybot feeds --json``: fit to show (secrets redacted)."""
+
+    name: str
+    url: str
+    ok: bool
+    checked: bool
+    last_error: str | None
+    failures: int
+    last_attempt: str | None
+    last_success: str | None
+    http_status: int | None
+    items_seen: int
+    next_attempt: str | None
+    interval: float | None
 
 
 def _evidence(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -20,7 +72,7 @@ def _evidence(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def status_report(db: Database, topic: str,
-                  watched: list[str] | None = None) -> dict[str, Any]:
+                  watched: list[str] | None = None) -> StatusView:
     """The status view. ``watched``: the names of the watchlist's feeds, so that ``feeds``
     counts those (checked or not) and not feeds removed from it; None counts every feed read."""
     current = db.current_status()
@@ -29,7 +81,7 @@ def status_report(db: Database, topic: str,
     if watched is not None:
         names = set(watched)
         feeds = [f for f in feeds if f["name"] in names]
-    last_check = max((f["last_attempt"] for f in feeds if f.get("last_attempt")), default=None)
+    last_check = max((a for f in feeds if (a := f.get("last_attempt"))), default=None)
     history = db.status_history()
     return {
         "topic": topic,
@@ -49,7 +101,15 @@ def status_report(db: Database, topic: str,
     }
 
 
-def status_text(report: dict[str, Any]) -> str:
+def empty_status(topic: str, watched: list[str] | None = None) -> StatusView:
+    """The status view of a state folder the bot has not used yet."""
+    return {"topic": topic, "status": None, "party": None, "ratified_by": None, "since": None,
+            "updated_at": None, "last_check": None, "articles": 0, "relevant_articles": 0,
+            "sources": 0, "evidence": [], "changes": 0,
+            "feeds": {"total": len(watched or []), "failing": 0}}
+
+
+def status_text(report: StatusView) -> str:
     if report["status"] is None:
         return (f"{report['topic']}\nNo status yet: run `treatybot run --once` to load the baseline "
                 "and check the feeds.")
@@ -70,7 +130,7 @@ def status_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def history_report(db: Database) -> list[dict[str, Any]]:
+def history_report(db: Database) -> list[HistoryEntry]:
     return [
         {"status": h["status"], "previous": h["previous"], "date": h["since"],
          "since": h["since"], "decided_at": h["decided_at"], "party": h["party"],
@@ -79,12 +139,13 @@ def history_report(db: Database) -> list[dict[str, Any]]:
     ]
 
 
-def history_text(history: list[dict[str, Any]]) -> str:
+def history_text(history: list[HistoryEntry]) -> str:
     if not history:
         return "No status changes recorded yet."
     lines = []
     for h in history:
-        party = f" by {PARTY_NAMES.get(h['party'], h['party'])}" if h.get("party") and h["status"] == "ratified" else ""
+        who = h["party"]
+        party = f" by {PARTY_NAMES.get(who, who)}" if who and h["status"] == "ratified" else ""
         lines.append(f"{h['date'] or '????-??-??'}  {h['status']}{party}")
         for e in h["evidence"][:1]:
             quote = (e.get("quote") or "")[:200]
@@ -114,13 +175,13 @@ def sources_text(sources: list[dict[str, Any]]) -> str:
 
 
 def feeds_report(db: Database, configured: list[dict[str, Any]],
-                 outputs: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                 outputs: dict[str, str] | None = None) -> list[FeedView]:
     """One row per configured feed, fit to show: the URL and the last error are redacted
     (``bot.redact.redact_url``), as the feed URL may carry a password or an API key."""
     states = {f["name"]: f for f in db.feed_states()}
-    rows = []
+    rows: list[FeedView] = []
     for feed in configured:
-        state = states.get(feed["name"], {})
+        state: dict[str, Any] = dict(states.get(feed["name"]) or {})
         failures = int(state.get("failures") or 0)
         rows.append({
             "name": feed["name"],
@@ -139,7 +200,15 @@ def feeds_report(db: Database, configured: list[dict[str, Any]],
     return rows
 
 
-def feeds_text(rows: list[dict[str, Any]], disabled_outputs: dict[str, str]) -> str:
+def unchecked_feeds(configured: list[dict[str, Any]]) -> list[FeedView]:
+    """The feeds view of a state folder the bot has not used yet."""
+    return [{"name": f["name"], "url": redact_url(f["url"]), "ok": False, "checked": False,
+             "last_error": None, "failures": 0, "last_attempt": None, "last_success": None,
+             "http_status": None, "items_seen": 0, "next_attempt": None,
+             "interval": f["interval"]} for f in configured]
+
+
+def feeds_text(rows: list[FeedView], disabled_outputs: dict[str, str]) -> str:
     lines = []
     if not rows:
         lines.append("No feeds in the watchlist.")

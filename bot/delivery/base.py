@@ -62,26 +62,8 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, DeliveryError)
 
 
-# The implementations import the names above, so they come last.
-from bot.delivery.local import ConsoleOutput, JsonlOutput  # noqa: E402
-from bot.delivery.webhooks import (  # noqa: E402
-    DEFAULT_TIMEOUT,
-    DiscordWebhookOutput,
-    SlackWebhookOutput,
-    WebhookOutput,
-)
-
 __all__ = [
-    "DEFAULT_TIMEOUT",
-    "ConsoleOutput",
-    "DeliveryError",
-    "DiscordWebhookOutput",
-    "JsonlOutput",
     "Output",
-    "OutputDisabled",
-    "PermanentDeliveryError",
-    "SlackWebhookOutput",
-    "WebhookOutput",
     "is_retryable",
     "mark",
 ]

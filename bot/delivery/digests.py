@@ -1,7 +1,7 @@
 """Build digests: the messages a team reads when something happened.
 
 Each builder returns a ``Digest`` whose ``text`` is the plain-text body shared by every output;
-format-specific renderers (``bot.delivery.render``) lay the same facts out for Discord, Slack and JSON.
+the formats (``bot.delivery.formats``) lay the same facts out for Discord, Slack and JSON.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.analysis.decide import Decision
 from bot.clock import now_iso
-from bot.models import Digest, Evidence, Status
+from bot.models import Digest, DigestKind, Evidence, Status
 from bot.redact import redact_text
 
 PARTY_NAMES = {"russia": "Russia", "iran": "Iran", "both": "Russia and Iran"}
@@ -70,7 +70,7 @@ def baseline_digest(topic_name: str, decision: Decision, history: list[Decision]
     lines += ["", _counts_line(counts, decision.sources)]
     lines += [f"Note: {n}" for n in notes]
     return Digest(
-        kind="baseline",
+        kind=DigestKind.BASELINE,
         title=f"Treaty baseline: {phrase}",
         text="\n".join(lines),
         status=status,
@@ -110,7 +110,7 @@ def status_change_digest(topic_name: str, previous: str | None, previous_party: 
             lines.append(f"  … and {len(new_stories) - 10} more (`treatybot sources`)")
     lines += ["", _counts_line(counts, decision.sources)]
     return Digest(
-        kind="status_change",
+        kind=DigestKind.STATUS_CHANGE,
         title=f"Treaty status: {old} → {new}",
         text="\n".join(lines),
         status=status,
@@ -131,7 +131,9 @@ def status_change_digest(topic_name: str, previous: str | None, previous_party: 
 def feed_health_digest(feed: dict[str, Any], *, recovered: bool, status: str | None) -> Digest:
     """A feed failing (or working again); any URL in its last error is redacted."""
     name = feed["name"]
-    feed = {**feed, "last_error": redact_text(feed.get("last_error"))}
+    last_error = feed.get("last_error")
+    if isinstance(last_error, str):
+        feed = {**feed, "last_error": redact_text(last_error)}
     if recovered:
         title = f"Feed recovered: {name}"
         text = f"The feed {name} works again after {feed.get('failures_before', '?')} failures."
@@ -144,13 +146,13 @@ def feed_health_digest(feed: dict[str, Any], *, recovered: bool, status: str | N
             "The other feeds are still watched; fix the URL in watchlist.yaml or remove the feed."
         )
     return Digest(
-        kind="feed_health", title=title, text=text, status=status, created_at=now_iso(),
+        kind=DigestKind.FEED_HEALTH, title=title, text=text, status=status, created_at=now_iso(),
         facts={"feed": {k: feed.get(k) for k in ("name", "last_error", "failures", "last_success")},
                "recovered": recovered},
     )
 
 
-def notice_digest(kind: str, title: str, text: str, *, status: str | None = None,
+def notice_digest(kind: DigestKind, title: str, text: str, *, status: str | None = None,
                   facts: dict[str, Any] | None = None) -> Digest:
     """config_error, config_reloaded, output_disabled: short notices for the team."""
     return Digest(kind=kind, title=title, text=text, status=status, created_at=now_iso(),
@@ -170,7 +172,7 @@ def daily_digest(topic_name: str, status: str | None, party: str | None, since: 
     else:
         lines += ["", "No new relevant stories in the last 24 hours."]
     return Digest(
-        kind="daily", title=f"Treaty daily, {day}: {phrase}", text="\n".join(lines),
+        kind=DigestKind.DAILY, title=f"Treaty daily, {day}: {phrase}", text="\n".join(lines),
         status=status, created_at=now_iso(),
         facts={"since": since, "party": party, "day": day, "new_stories": stories},
     )

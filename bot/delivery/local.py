@@ -8,10 +8,11 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.delivery.base import mark
-from bot.delivery.render import render_json, render_text
+from bot.delivery.formats import render_json, render_text
+from bot.delivery.registry import OutputContext, register_output
 from bot.errors import DeliveryError
 from bot.models import Digest
 
@@ -91,3 +92,13 @@ class JsonlOutput:
 
     def __repr__(self) -> str:
         return f"JsonlOutput(key={self.key!r}, path={str(self.path)!r})"
+
+
+@register_output("console")
+def _console(spec: Any, context: OutputContext) -> ConsoleOutput:
+    return ConsoleOutput(context.console_stream, key=spec.key)
+
+
+@register_output("jsonl")
+def _jsonl(spec: Any, context: OutputContext) -> JsonlOutput:
+    return JsonlOutput(context.resolve(spec.path), key=spec.key)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-from bot.clock import iso
+from bot.clock import iso, utc_now
 from bot.delivery.base import Output, is_retryable
 from bot.delivery.digests import notice_digest
 from bot.errors import DeliveryError, OutputDisabled
-from bot.store.database import Database
+from bot.models import DigestKind
+from bot.store import Database
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class Outbox:
                 wait = exc.retry_after if exc.retry_after is not None else min(
                     MAX_RETRY, BASE_RETRY * (2 ** min(attempts, 30))
                 )
-                due = datetime.now(timezone.utc) + timedelta(seconds=wait)
+                due = utc_now() + timedelta(seconds=wait)
                 log.warning("digest %d to %s: %s; retrying in %.1fs", digest_id, key, exc, wait)
                 self.db.mark_retry(digest_id, key, str(exc), iso(due))
                 report.retrying += 1
@@ -102,7 +103,7 @@ class Outbox:
                 log.exception("output %s crashed on digest %d", key, digest_id)
                 blocked.add(key)
                 self.db.mark_retry(digest_id, key, f"unexpected error: {exc}",
-                                   iso(datetime.now(timezone.utc) + timedelta(seconds=60)))
+                                   iso(utc_now() + timedelta(seconds=60)))
                 report.retrying += 1
                 continue
             self.db.mark_delivered(digest_id, key, remote_id)
@@ -114,7 +115,7 @@ class Outbox:
         others = [k for k in self.outputs if k != key and k not in self.db.disabled_outputs()]
         if others:
             notice = notice_digest(
-                "output_disabled",
+                DigestKind.OUTPUT_DISABLED,
                 f"Output disabled: {key}",
                 f"The output {key} refused our messages ({reason}) and has been disabled. "
                 "Fix its URL or token in watchlist.yaml; it is enabled again when the watchlist "

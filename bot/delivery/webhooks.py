@@ -31,7 +31,8 @@ from yarl import URL
 
 from bot._version import __version__
 from bot.delivery.base import mark
-from bot.delivery.render import render_discord, render_slack
+from bot.delivery.formats import render_discord, render_slack
+from bot.delivery.registry import OutputContext, register_output
 from bot.errors import DeliveryError, OutputDisabled, PermanentDeliveryError
 from bot.models import Digest
 from bot.redact import mask_url
@@ -331,3 +332,15 @@ class SlackWebhookOutput(WebhookOutput):
         if status in _DISABLED_STATUSES or status == 410:
             return True
         return status >= 400 and body.strip() in SLACK_DISABLED_ERRORS
+
+
+@register_output("discord_webhook")
+def _discord_webhook(spec: Any, context: OutputContext) -> DiscordWebhookOutput:
+    log.info("output %s posts to %s", spec.key, mask_url(spec.url))
+    return DiscordWebhookOutput(spec.url, context.session(), key=spec.key)
+
+
+@register_output("slack_webhook")
+def _slack_webhook(spec: Any, context: OutputContext) -> SlackWebhookOutput:
+    log.info("output %s posts to %s", spec.key, mask_url(spec.url))
+    return SlackWebhookOutput(spec.url, context.session(), key=spec.key)

@@ -5,11 +5,11 @@ as a :class:`~bot.errors.FetchError` whose message is in plain words ("HTTP 404 
 "timed out after 20s", "connection refused", ...). An HTML page served with status 200 is not
 an error here: the feed parser decides what the body is.
 
-Unless local feeds are allowed (the watchlist's ``allow_local``), every connection goes to a
-public address: the first request and every redirect hop. A literal address in a URL
-(``127.0.0.1``, ``0x7f000001``, ``[::ffff:10.0.0.1]``) is checked before it is requested, and a
-host name only ever connects to the public addresses it resolves to (:class:`PublicResolver`),
-so neither a name that resolves to 127.0.0.1 nor a redirect to an intranet address gets through.
+Unless local feeds are allowed (the watchlist's ``allow_local``), every connection, redirects
+included, must go to a public address: :mod:`bot.ingest.netguard` decides, hop by hop.
+
+A little longer than the other modules: every way a transport can fail (DNS, TLS, resets,
+timeouts, caps, redirects, files) is worded here, in one place.
 """
 
 from __future__ import annotations
@@ -18,29 +18,28 @@ import asyncio
 import logging
 import mimetypes
 import os
-import socket
 import time
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
 from types import TracebackType
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
-from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from bot._version import __version__
-from bot.addresses import host_address, is_public_address, plain_address
 from bot.config.units import format_size
 from bot.errors import FetchError
+from bot.ingest.netguard import (
+    PublicResolver,
+    check_literal_address,
+    redirect_target,
+    resolver_refusal,
+)
 from bot.redact import redact_text, redact_url
-
-if TYPE_CHECKING:
-    from aiohttp.abc import ResolveResult
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,9 @@ def _seconds(value: float) -> str:
 
 
 def _too_large(max_bytes: int, status: int | None = None) -> FetchError:
-    return FetchError(f"response larger than {format_size(max_bytes)} limit", http_status=status)
+    return FetchError(
+        f"response larger than {format_size(max_bytes, decimals=1)} limit", http_status=status
+    )
 
 
 def _http_error(status: int, reason: str | None) -> FetchError:
@@ -87,93 +88,13 @@ def _http_error(status: int, reason: str | None) -> FetchError:
     return FetchError(message, http_status=status)
 
 
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-LOCAL_HINT = "set `allow_local: true` in the watchlist to allow local feeds"
-
-
-def _listed(addresses: list[str]) -> str:
-    return ", ".join(addresses[:3]) + (", ..." if len(addresses) > 3 else "")
-
-
-class LocalAddressError(OSError):
-    """A host name resolves only to local or private addresses (and those are refused)."""
-
-    def __init__(self, host: str, addresses: list[str]) -> None:
-        self.host, self.addresses = host, addresses
-        super().__init__(
-            f"{host} resolves only to a local or private address ({_listed(addresses)})"
-        )
-
-
-class PublicResolver(AbstractResolver):
-    """A resolver that keeps only the public addresses another resolver finds.
-
-    A name that resolves only to loopback, private, link-local ... addresses (see
-    :func:`bot.config.watchlist.is_public_address`) raises :class:`LocalAddressError`, so no connection
-    is made. aiohttp connects to exactly the addresses its resolver returns, so a name cannot
-    pass as public here and then connect to 127.0.0.1 (no second lookup to rebind).
-    """
-
-    def __init__(self, resolver: AbstractResolver | None = None) -> None:
-        self._owns_inner = resolver is None
-        self._inner = resolver if resolver is not None else DefaultResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        found = await self._inner.resolve(host, port, family)
-        public = [r for r in found if is_public_address(r["host"])]
-        if found and not public:
-            raise LocalAddressError(host, sorted({r["host"] for r in found}))
-        if len(public) < len(found):
-            log.debug(
-                "%s: using its public addresses only (%s)",
-                host,
-                ", ".join(r["host"] for r in public),
-            )
-        return public
-
-    async def close(self) -> None:
-        if self._owns_inner:
-            await self._inner.close()
-
-
-def literal_local_address(url: URL) -> str | None:
-    """The URL's host, if it is a literal local or private address (``127.0.0.1``, also
-    spelled ``127.1``, ``0x7f000001``, ``[::ffff:127.0.0.1]`` ...); None for a public address
-    or a name (what a name resolves to is for :class:`PublicResolver`)."""
-    host = url.raw_host
-    ip = host_address(host) if host else None
-    if host is None or ip is None or is_public_address(ip):
-        return None
-    canonical = plain_address(ip)
-    return host if host == canonical else f"{host} ({canonical})"
-
-
-def _refused(host: str, addresses: list[str] | None, *, redirected: bool) -> FetchError:
-    """``127.0.0.1 is a local or private address; set `allow_local: true` ...`` and the like."""
-    if addresses is None:
-        what = "a local or private address"
-        text = f"redirected to {host}, {what}" if redirected else f"{host} is {what}"
-    else:
-        what = f"resolves only to a local or private address ({_listed(addresses)})"
-        text = f"redirected to {host}, which {what}" if redirected else f"{host} {what}"
-    return FetchError(f"{text}; {LOCAL_HINT}")
-
-
-def mtime_string(path: str) -> str:
-    """The HTTP-date form of a file's modification time (what local fetches use as Last-Modified)."""
-    return formatdate(os.stat(path).st_mtime, usegmt=True)
-
-
 class Fetcher:
     """Fetches feeds over HTTP(S) with one shared session, size cap, timeouts and redirect limit.
 
     ``allow_local``: local feeds are allowed, as with the watchlist's ``allow_local``:
     connections to loopback, private, link-local ... addresses and local files (a path or a
     ``file://`` URL). Off by default: every connection, redirects included, must then go to
-    a public address. ``allow_local_files`` is the older name of the same switch (either one
-    turns it on). ``resolver`` looks up host names (default: aiohttp's); with local feeds off
+    a public address. ``resolver`` looks up host names (default: aiohttp's); with local feeds off
     it is used through a :class:`PublicResolver`.
 
     A ``session`` passed in is used as it is, and its connector's resolver is its own: give
@@ -192,7 +113,6 @@ class Fetcher:
         max_redirects: int = 5,
         user_agent: str | None = None,
         allow_local: bool = False,
-        allow_local_files: bool = False,
         resolver: AbstractResolver | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
@@ -202,7 +122,7 @@ class Fetcher:
         self.per_host = per_host
         self.max_redirects = max_redirects
         self.user_agent = user_agent or DEFAULT_USER_AGENT
-        self._allow_local = bool(allow_local or allow_local_files)
+        self._allow_local = allow_local
         self._resolver = resolver
         self._public_resolver: PublicResolver | None = None
         self._session = session
@@ -214,11 +134,6 @@ class Fetcher:
     @property
     def allow_local(self) -> bool:
         """Whether local addresses and files may be fetched (fixed for the fetcher's life)."""
-        return self._allow_local
-
-    @property
-    def allow_local_files(self) -> bool:
-        """The older name of :attr:`allow_local`."""
         return self._allow_local
 
     async def __aenter__(self) -> Fetcher:
@@ -304,50 +219,25 @@ class Fetcher:
         session = self._ensure_session()
         target = URL(url)
         for hop in range(self.max_redirects + 1):
-            self._check_address(target, redirected=hop > 0)
+            redirected = hop > 0
+            if not self._allow_local:
+                check_literal_address(target, redirected=redirected)
             try:
                 async with session.get(
                     target, headers=headers, allow_redirects=False, timeout=self._client_timeout
                 ) as resp:
-                    location = self._redirect_location(resp)
+                    location = redirect_target(resp)
                     if location is None:
                         return await self._result(url, resp, headers, started)
             except FetchError:
                 raise
             except aiohttp.ClientConnectorError as exc:
-                if isinstance(exc.os_error, LocalAddressError):
-                    error = exc.os_error
-                    raise _refused(error.host, error.addresses, redirected=hop > 0) from exc
-                raise self._translate(exc, str(target)) from exc
+                refusal = resolver_refusal(exc, redirected=redirected)
+                raise (refusal or self._translate(exc, str(target))) from exc
             except Exception as exc:  # in plain words, naming this hop's host
                 raise self._translate(exc, str(target)) from exc
             target = location
         raise FetchError(f"too many redirects (more than {self.max_redirects})")
-
-    def _check_address(self, target: URL, *, redirected: bool) -> None:
-        """Refuse a literal local address unless local feeds are allowed (aiohttp does not
-        ask the resolver about an address, so :class:`PublicResolver` never sees these)."""
-        if self._allow_local:
-            return
-        shown = literal_local_address(target)
-        if shown is not None:
-            raise _refused(shown, None, redirected=redirected)
-
-    @staticmethod
-    def _redirect_location(resp: aiohttp.ClientResponse) -> URL | None:
-        """Where a redirect points (absolute), or None if ``resp`` is not one to follow."""
-        if resp.status not in REDIRECT_STATUSES:
-            return None
-        location = resp.headers.get("Location") or resp.headers.get("URI")
-        if not location:
-            return None  # a 3xx without a target: an HTTP error below
-        try:
-            target = resp.url.join(URL(location))
-        except ValueError as exc:
-            raise FetchError(f"redirected to an invalid URL: {redact_url(location)[:200]}") from exc
-        if target.scheme not in ("http", "https") or not target.raw_host:
-            raise FetchError(f"redirected to a non-HTTP URL: {redact_url(location)[:200]}")
-        return target.with_fragment(None)
 
     async def _result(
         self, url: str, resp: aiohttp.ClientResponse, headers: dict[str, str], started: float

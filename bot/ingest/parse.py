@@ -6,9 +6,7 @@ Pure: no I/O. Never raises on a hostile or broken body; a broken feed is reporte
 
 from __future__ import annotations
 
-import calendar
 import hashlib
-import html
 import io
 import json
 import logging
@@ -16,26 +14,24 @@ import re
 import xml.sax
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
-from feedparser.datetimes import _parse_date as feedparser_date
 
+from bot.ingest.dates import struct_time_to_iso, text_date_to_iso
+from bot.ingest.html import html_to_text
 from bot.ingest.urls import is_http_url, link_base, unwrap_redirect
 from bot.models import FeedItem
 
 log = logging.getLogger(__name__)
 
-MIN_YEAR = 1990
-MAX_FUTURE = timedelta(days=2)
 MAX_ID_CHARS = 512
 MAX_SOURCE_CHARS = 200
 _SNIFF_BYTES = 4096
-# No sanitizing and no link resolution inside HTML content: html_to_text drops every tag (and
-# script/style with their content) anyway, so feedparser's work there would be thrown away.
+# No sanitizing and no link resolution inside HTML content: html_to_text (bot.ingest.html)
+# drops every tag (and script/style with their content) anyway, so feedparser's work there
+# would be thrown away.
 FEEDPARSER_OPTIONS = {"sanitize_html": False, "resolve_relative_uris": False}
 
 
@@ -49,77 +45,6 @@ class ParsedFeed:
 
 
 # -- plain text -------------------------------------------------------------------------------
-
-_SKIP_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "iframe", "object", "svg", "math", "head"}
-)
-_BLOCK_TAGS = frozenset(
-    {
-        "br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4",
-        "h5", "h6", "blockquote", "pre", "hr", "section", "article", "header", "footer", "dd",
-        "dt", "figcaption",
-    }
-)  # fmt: skip
-_TAG_LIKE = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
-_SCRIPT_LIKE = re.compile(r"<\s*/?\s*script", re.IGNORECASE)
-_SCRIPT_SCHEME = re.compile(r"(java|vb)script\s*:", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
-
-
-# One token at a time, each match consuming all it scans, so stripping stays linear even on
-# hostile input (html.parser goes quadratic on thousands of unclosed "<a " tags).
-_TOKEN = re.compile(
-    r"<!--.*?(?:-->|\Z)"  # comment; an unclosed one runs to the end
-    r"|<!\[CDATA\[(?P<cdata>.*?)(?:\]\]>|\Z)"  # CDATA section: keep its text
-    r"|<(?P<close>/)?(?P<tag>[a-zA-Z][^\s/>]*)(?P<rest>[^>]*)(?:>|\Z)"  # start or end tag
-    r"|<[!?/][^>]*(?:>|\Z)"  # doctype, processing instruction, bogus comment
-    r"|(?P<text>[^<]+|<)",  # text, or a "<" that opens nothing (one token each)
-    re.DOTALL,
-)
-_SKIP_END = {tag: re.compile(f"</{tag}", re.IGNORECASE) for tag in _SKIP_TAGS}
-
-
-def _strip_tags_once(value: str) -> str:
-    """Text of an HTML fragment: tags dropped, script/style (and the like) with their content."""
-    parts: list[str] = []
-    pos, size = 0, len(value)
-    while pos < size:
-        match = _TOKEN.match(value, pos)
-        if match is None:  # cannot happen: the last alternative matches any character
-            break
-        pos = match.end()
-        if match.group("text") is not None:
-            parts.append(html.unescape(match.group("text")))
-        elif match.group("cdata") is not None:
-            parts.append(match.group("cdata"))
-        elif match.group("tag") is not None:
-            tag = match.group("tag").lower()
-            if tag in _BLOCK_TAGS:
-                parts.append(" ")
-            opens_skip = not match.group("close") and not match.group("rest").endswith("/")
-            if tag in _SKIP_TAGS and opens_skip:
-                found = _SKIP_END[tag].search(value, pos)
-                pos = size if found is None else found.start()
-    return "".join(parts)
-
-
-def html_to_text(value: str) -> str:
-    """Plain text of an HTML fragment: tags and script/style content gone, entities unescaped,
-    whitespace collapsed. Markup that was escaped (``&lt;b&gt;``) is stripped as well."""
-    if not value:
-        return ""
-    text = str(value)
-    if "<" not in text and "&" not in text:  # plain text already: nothing to strip or unescape
-        text = _SCRIPT_SCHEME.sub(lambda m: m.group(1) + "script ", text)
-        return " ".join(_CONTROL.sub("", text).split())
-    for _ in range(3):  # escaped markup becomes markup once unescaped: strip it again
-        text = _strip_tags_once(text)
-        if not _TAG_LIKE.search(text):
-            break
-    text = _SCRIPT_LIKE.sub(" ", text)
-    text = _SCRIPT_SCHEME.sub(lambda m: m.group(1) + "script ", text)
-    text = _CONTROL.sub("", text)
-    return " ".join(text.split())
 
 
 def _cap(text: str, max_chars: int) -> str:
@@ -137,7 +62,7 @@ def _plain(value: Any, max_chars: int) -> str:
     return _cap(html_to_text(raw), max_chars)
 
 
-# -- sources, links, dates, identity ---------------------------------------------------------
+# -- sources, links, identity -----------------------------------------------------------------
 
 _SUFFIX_SEPARATORS = (" - ", " – ", " — ")
 _MAX_SUFFIX_WORDS = 6
@@ -171,46 +96,6 @@ def _clean_link(link: Any) -> str | None:
         return None
     url = unwrap_redirect(link)
     return url if is_http_url(url) else None
-
-
-def _valid_date(value: datetime | None) -> str | None:
-    """ISO 8601 UTC string, or None for a missing or absurd date."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
-    if value.year < MIN_YEAR or value > datetime.now(timezone.utc) + MAX_FUTURE:
-        return None
-    return value.replace(microsecond=0).isoformat()
-
-
-def _struct_to_iso(parsed: Any) -> str | None:
-    if not parsed:
-        return None
-    try:
-        value = datetime.fromtimestamp(calendar.timegm(tuple(parsed)[:6] + (0, 0, 0)), timezone.utc)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
-    return _valid_date(value)
-
-
-def _text_date_to_iso(text: Any) -> str | None:
-    """Parse an RFC 3339 / ISO 8601 (or RFC 822) date string from a JSON Feed."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    value = text.strip()
-    try:
-        return _valid_date(
-            datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        )
-    except ValueError:
-        pass
-    try:
-        return _valid_date(parsedate_to_datetime(value))
-    except (TypeError, ValueError, IndexError):
-        pass
-    return _struct_to_iso(feedparser_date(value))
 
 
 def item_identity(entry: Mapping[str, Any]) -> str:
@@ -322,9 +207,9 @@ def _entry_link(entry: Mapping[str, Any], base_url: str) -> str | None:
 
 
 def _feedparser_item(entry: Mapping[str, Any], ctx: _Context) -> FeedItem:
-    published = _struct_to_iso(entry.get("published_parsed"))
+    published = struct_time_to_iso(entry.get("published_parsed"))
     if published is None and "updated_parsed" in entry:  # `in` avoids feedparser's fallback
-        published = _struct_to_iso(entry["updated_parsed"])
+        published = struct_time_to_iso(entry["updated_parsed"])
     link = _entry_link(entry, ctx.base_url)
     identity_view = {
         "id": entry.get("id"),
@@ -346,7 +231,7 @@ def _feedparser_item(entry: Mapping[str, Any], ctx: _Context) -> FeedItem:
 def _json_item(item: Mapping[str, Any], ctx: _Context) -> FeedItem:
     summary = item.get("summary") or item.get("content_html") or item.get("content_text")
     link = item.get("url") or item.get("external_url")
-    published = _text_date_to_iso(item.get("date_published")) or _text_date_to_iso(
+    published = text_date_to_iso(item.get("date_published")) or text_date_to_iso(
         item.get("date_modified")
     )
     identity_view = {
@@ -449,8 +334,8 @@ def _parse_json_feed(
     try:
         data = json.loads(body.decode("utf-8-sig", errors="replace"))
     except (ValueError, RecursionError) as exc:
-        reason = f"not valid JSON: {exc}" if isinstance(exc, ValueError) else "not valid JSON"
-        return ParsedFeed(None, [], True, reason[:300], False)
+        error = f"not valid JSON: {exc}" if isinstance(exc, ValueError) else "not valid JSON"
+        return ParsedFeed(None, [], True, error[:300], False)
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
         return ParsedFeed(None, [], True, "a JSON document that is not a JSON Feed", False)
     title = _plain(data.get("title"), MAX_SOURCE_CHARS) or None

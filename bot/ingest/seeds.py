@@ -6,11 +6,12 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, Problem
 from bot.ingest.clean import CleanArticle, clean_page
 
 log = logging.getLogger(__name__)
@@ -32,22 +33,19 @@ class Seed:
         return f"seed:{self.path.name}"
 
 
-def _read_metadata(folder: Path) -> dict[str, dict]:
+def _read_metadata(folder: Path) -> dict[str, dict[str, Any]]:
     path = folder / METADATA_FILE
     if not path.exists():
         return {}
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
     except YAMLError as exc:
-        from bot.errors import Problem
-
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
-        raise ConfigError([Problem(str(path), line, column, f"cannot read seed metadata: {exc}")]) from exc
+        problem = Problem(str(path), line, column, f"cannot read seed metadata: {exc}")
+        raise ConfigError([problem]) from exc
     if not isinstance(data, dict):
-        from bot.errors import Problem
-
         raise ConfigError([Problem(str(path), 1, 1, "seed metadata must map file names to facts")])
     return {str(k): (v or {}) for k, v in data.items()}
 
@@ -73,7 +71,7 @@ def load_seeds(folder: Path) -> list[Seed]:
     return seeds
 
 
-def _date_of(facts: dict, article: CleanArticle) -> tuple[str | None, str]:
+def _date_of(facts: dict[str, Any], article: CleanArticle) -> tuple[str | None, str]:
     value = facts.get("published")
     if isinstance(value, date):
         note = "approximate date from metadata" if facts.get("approximate") else "from metadata"

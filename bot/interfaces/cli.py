@@ -16,11 +16,9 @@ from typing import Any
 import click
 
 from bot._version import __version__
-from bot.config.topic import DEFAULT_NAME
-from bot.config.watchlist import Watchlist, check_watchlist, load_watchlist
+from bot.config import DEFAULT_NAME, Watchlist, check_watchlist, load_watchlist
 from bot.errors import ConfigError, TreatybotError
-from bot.redact import redact_url
-from bot.store.database import DB_NAME, Database
+from bot.store import DB_NAME, Database
 
 log = logging.getLogger("bot")
 
@@ -114,7 +112,7 @@ def _http_address(ctx: click.Context, param: click.Parameter,
                   value: str | None) -> tuple[str, int] | None:
     if value is None:
         return None
-    from bot.interfaces.web.app import parse_http_address
+    from bot.interfaces.web import parse_http_address
 
     try:
         return parse_http_address(value)
@@ -147,7 +145,7 @@ def _watchlist_for_run(path: Path, state_dir: Path, once: bool) -> Watchlist:
     long-running bot starts instead with the last good one its state folder kept, and its
     watcher posts a ``config_error`` digest until the file is fixed: a typo must not take
     the bot down, nor keep it in a restart loop."""
-    from bot.core.app import saved_watchlist
+    from bot.core.settings import saved_watchlist
 
     watchlist, problems = check_watchlist(path)
     if watchlist is not None:
@@ -167,16 +165,16 @@ async def _run(app: Any, once: bool, http: tuple[str, int] | None = None) -> Non
     runner = None
     try:
         if http is not None:
-            from bot.interfaces.web.app import app_reader, create_web_app, serve_web
+            from bot.interfaces.web import create_web_app, serve_web
 
             secret = os.environ.get("SLACK_SIGNING_SECRET") or None  # never logged
-            web_app = create_web_app(app_reader(app), slack_signing_secret=secret)
+            web_app = create_web_app(app.service, slack_signing_secret=secret)
             runner = await serve_web(web_app, *http)
             log.info("status page on http://%s:%d/ (Slack commands %s)", http[0], http[1],
                      "on" if secret else "off: SLACK_SIGNING_SECRET not set")
         if once:
             # a discord output posts through the bot: connect it first (bounded wait)
-            await app.start_discord(only_for_outputs=True)
+            await app.start_connectors(only_for_outputs=True)
             report = await app.run_once()
             for poll in report.polls:
                 if not poll.ok and not poll.skipped:
@@ -199,17 +197,11 @@ async def _run(app: Any, once: bool, http: tuple[str, int] | None = None) -> Non
 @common_options
 def status(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
     """The treaty's current status with its evidence."""
-    from bot.core.views import status_report, status_text
+    from bot.core.views import empty_status, status_report, status_text
 
     topic, watched = _topic_and_feeds(watchlist_path)
     db = _open_db(state_dir)
-    if db is None:
-        report = {"topic": topic, "status": None, "party": None, "ratified_by": None,
-                  "since": None, "updated_at": None, "last_check": None, "articles": 0,
-                  "relevant_articles": 0, "sources": 0, "evidence": [], "changes": 0,
-                  "feeds": {"total": len(watched or []), "failing": 0}}
-    else:
-        report = status_report(db, topic, watched)
+    report = empty_status(topic, watched) if db is None else status_report(db, topic, watched)
     if as_json:
         _echo_json(report)
     else:
@@ -252,27 +244,20 @@ def sources(watchlist_path: Path, state_dir: Path, as_json: bool, relevant: bool
 @common_options
 def feeds(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
     """Each feed's health: last success, last error, failures in a row."""
-    from bot.core.views import feeds_report, feeds_text
+    from bot.core.views import feeds_report, feeds_text, unchecked_feeds
 
     watchlist = load_watchlist(watchlist_path)
     configured = [{"name": f.name, "url": f.url, "interval": watchlist.feed_interval(f)}
                   for f in watchlist.feeds]
     db = _open_db(state_dir)
     if db is None:
-        rows, disabled = feeds_report_empty(configured), {}
+        rows, disabled = unchecked_feeds(configured), {}
     else:
         rows, disabled = feeds_report(db, configured), db.disabled_outputs()
     if as_json:
         _echo_json(rows)
     else:
         click.echo(feeds_text(rows, disabled))
-
-
-def feeds_report_empty(configured: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"name": f["name"], "url": redact_url(f["url"]), "ok": False, "checked": False,
-             "last_error": None, "failures": 0, "last_attempt": None, "last_success": None,
-             "http_status": None, "items_seen": 0, "next_attempt": None,
-             "interval": f["interval"]} for f in configured]
 
 
 @main.command()
@@ -350,7 +335,7 @@ def watch_remove(watchlist_path: Path, state_dir: Path, name: str) -> None:
 @main.command("eval")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--file", "eval_file", type=click.Path(path_type=Path, exists=True), default=None,
-              help="A labelled JSONL file (default: tests/data/status_eval.jsonl).")
+              help="A labelled JSONL file (default: bot/analysis/data/status_eval.jsonl).")
 @common_options
 def eval_command(watchlist_path: Path, state_dir: Path, as_json: bool,
                  eval_file: Path | None) -> None:
@@ -358,13 +343,13 @@ def eval_command(watchlist_path: Path, state_dir: Path, as_json: bool,
     from bot.analysis.classify import SentenceClassifier
     from bot.analysis.evaluate import DEFAULT_EVAL_FILE, evaluate
     from bot.analysis.relevance import TopicMatcher
-    from bot.core.app import topic_from
+    from bot.core.settings import topic_from
 
     path = eval_file or DEFAULT_EVAL_FILE
     if not path.exists():
         raise click.ClickException(
-            f"no labelled set at {path}: it ships with the repository (tests/data), not with "
-            "the installed package; run this from a checkout, or pass --file")
+            f"no labelled set at {path}: it ships inside the package "
+            "(bot/analysis/data); reinstall treatybot, or pass --file")
     watchlist, _ = check_watchlist(watchlist_path)
     classifier = SentenceClassifier(TopicMatcher(topic_from(watchlist))) if watchlist else None
     report = evaluate(path, classifier)

@@ -7,15 +7,18 @@ secret (https://api.slack.com/authentication/verifying-requests-from-slack)::
     X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:{timestamp}:{raw body}">
 
 The answer is an ephemeral message built from the same texts as ``treatybot status``,
-``history``, ``sources`` and ``feeds`` (:mod:`bot.core.views`), read from the state database only,
-so it comes back well within Slack's 3 seconds.
+``history``, ``sources`` and ``feeds`` (:mod:`bot.core.views`), read through the service from
+the state database only, so it comes back well within Slack's 3 seconds.
 
 Public API::
 
     verify_signature(secret, timestamp, body, signature, *, now=None, tolerance=300) -> bool
-    command_text(reader, subcommand) -> str           the plain text of one subcommand
-    command_response(reader, text) -> dict            the JSON answer for a command's ``text``
-    slack_command_handler(reader, signing_secret)     an aiohttp handler for POST /slack/commands
+    command_text(service, subcommand) -> str          the plain text of one subcommand
+    command_response(service, text) -> dict           the JSON answer for a command's ``text``
+    slack_command_handler(service, signing_secret)    an aiohttp handler for POST /slack/commands
+
+``service`` is a :class:`bot.core.service.TreatyService`; the HTTP endpoint
+(:mod:`bot.interfaces.web`) mounts the handler.
 """
 
 from __future__ import annotations
@@ -25,25 +28,14 @@ import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
 
-from bot.core.views import (
-    feeds_report,
-    feeds_text,
-    history_report,
-    history_text,
-    sources_report,
-    sources_text,
-    status_report,
-    status_text,
-)
-from bot.delivery.render import ELLIPSIS, SLACK_LIMITS, _slack_chunks, _slack_cut, _slack_escape
-
-if TYPE_CHECKING:
-    from bot.interfaces.web.app import StateReader
+from bot.core.service import TreatyService
+from bot.core.views import feeds_text, history_text, sources_text, status_text
+from bot.delivery.formats import ELLIPSIS, SLACK_LIMITS, slack_chunks, slack_cut, slack_escape
 
 log = logging.getLogger(__name__)
 
@@ -105,17 +97,16 @@ def help_text(unknown: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def command_text(reader: StateReader, subcommand: str) -> str:
+def command_text(service: TreatyService, subcommand: str) -> str:
     """The plain text for one subcommand, from the shared report texts."""
-    db = reader.db
     if subcommand == "status":
-        return status_text(status_report(db, reader.topic, [f["name"] for f in reader.feeds()]))
+        return status_text(service.status())
     if subcommand == "history":
-        return history_text(history_report(db))
+        return history_text(service.history())
     if subcommand == "sources":
-        return sources_text(sources_report(db, relevant_only=True, limit=SOURCES_SHOWN))
+        return sources_text(service.sources(relevant_only=True, limit=SOURCES_SHOWN))
     if subcommand == "feeds":
-        return feeds_text(feeds_report(db, reader.feeds()), db.disabled_outputs())
+        return feeds_text(service.feeds(), service.disabled_outputs())
     return help_text(None if subcommand == "help" else subcommand)
 
 
@@ -128,24 +119,24 @@ def parse_subcommand(text: str) -> str:
 def slack_message(text: str) -> dict[str, Any]:
     """An ephemeral response: the text escaped for Slack, in sections of at most 3000
     characters, at most 50 blocks."""
-    escaped = _slack_escape(text).strip("\n") or ELLIPSIS
-    chunks = _slack_chunks(escaped, SLACK_LIMITS["section"]) or [ELLIPSIS]
+    escaped = slack_escape(text).strip("\n") or ELLIPSIS
+    chunks = slack_chunks(escaped, SLACK_LIMITS["section"]) or [ELLIPSIS]
     if len(chunks) > SLACK_LIMITS["blocks"]:
         chunks = chunks[: SLACK_LIMITS["blocks"]]
-        chunks[-1] = _slack_cut(chunks[-1] + "\n" + ELLIPSIS, SLACK_LIMITS["section"])
+        chunks[-1] = slack_cut(chunks[-1] + "\n" + ELLIPSIS, SLACK_LIMITS["section"])
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in chunks
     ]
     return {
         "response_type": "ephemeral",
-        "text": _slack_cut(escaped, SLACK_LIMITS["text"]),
+        "text": slack_cut(escaped, SLACK_LIMITS["text"]),
         "blocks": blocks,
     }
 
 
-def command_response(reader: StateReader, text: str) -> dict[str, Any]:
+def command_response(service: TreatyService, text: str) -> dict[str, Any]:
     """The JSON answer to ``/treaty {text}``."""
-    return slack_message(command_text(reader, parse_subcommand(text)))
+    return slack_message(command_text(service, parse_subcommand(text)))
 
 
 # --------------------------------------------------------------------------------------
@@ -164,19 +155,19 @@ def _form(body: bytes) -> dict[str, str]:
     return {key: values[0] for key, values in fields.items() if values}
 
 
-def _answer(reader: StateReader, form: dict[str, str]) -> web.Response:
+def _answer(service: TreatyService, form: dict[str, str]) -> web.Response:
     subcommand = parse_subcommand(form.get("text", ""))
     log.info("slash command %s %s from user %s", form.get("command", "/treaty"), subcommand,
              form.get("user_id", "?"))
     try:
-        payload = command_response(reader, form.get("text", ""))
+        payload = command_response(service, form.get("text", ""))
     except Exception:  # the state may be unreadable: answer, never leave Slack hanging
         log.exception("slash command %s failed", subcommand)
         payload = slack_message("The bot could not read its state just now; see its log.")
     return web.json_response(payload)
 
 
-def slack_command_handler(reader: StateReader, signing_secret: str) -> Handler:
+def slack_command_handler(service: TreatyService, signing_secret: str) -> Handler:
     """An aiohttp handler for ``POST /slack/commands`` that answers only signed requests."""
     if not signing_secret:
         raise ValueError("a Slack signing secret is required")
@@ -192,6 +183,6 @@ def slack_command_handler(reader: StateReader, signing_secret: str) -> Handler:
         form = _form(body)
         if form.get("ssl_check"):
             return web.Response(text="ok")
-        return _answer(reader, form)
+        return _answer(service, form)
 
     return handle

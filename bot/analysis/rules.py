@@ -1,0 +1,325 @@
+"""The classifier's rules: one function per stage of the treaty's life, over a SentenceContext.
+
+``STAGE_RULES`` run in this order; each gets the findings of the rules before it, because a few
+stages rule others out (a ratification read in the sentence means a draft's approval there is
+the ratification law's, and a law signed is not the treaty signed). ``ADJUSTMENTS`` then apply
+to everything found: a denial contests it, hearsay weakens it, and standing alone an unnamed
+"agreement" proves no official act.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from bot.analysis.sentence import Finding, SentenceContext
+from bot.analysis.vocabulary import (
+    ANY_PARLIAMENT,
+    APPROVE,
+    BARE_VERB,
+    DELAY_NEGATED,
+    DELAYED,
+    DRAFTING,
+    EXCHANGE,
+    HEARSAY,
+    IN_FORCE,
+    IN_FORCE_PROVISION,
+    INDEFINITE_TREATY,
+    IRAN_BODY,
+    OTHER_ACT,
+    OTHER_DOCUMENT,
+    RATIFY,
+    RETRO_SENTENCE,
+    RUSSIA_BODY,
+    SIGN,
+    SIGNING_NOUN,
+    SIGNING_PAST,
+    SPECIFIC,
+    SUSPENDED_TREATY,
+    THREAT,
+    WITHDRAWAL,
+)
+from bot.models import Status
+from bot.text import fold
+
+HEARSAY_CONFIDENCE = 0.6  # the most an official act reported by unnamed sources counts
+
+# (the sentence, what the rules before found) -> what this rule finds
+Rule = Callable[[SentenceContext, Sequence[Finding]], list[Finding]]
+
+
+# --- stages ------------------------------------------------------------------------------------
+def entry_into_force(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
+    """Entered into force, took effect; not a provision ("enters into force 30 days after"),
+    another act coming into force, or the claim that a Russian vote brought it into force."""
+    folded = ctx.folded
+    found: list[Finding] = []
+    for m in IN_FORCE.finditer(folded):
+        if not ctx.bound(m) or ctx.is_negated(m):
+            continue
+        subject = fold(ctx.segment_at(m.start()))[: max(0, m.start())]
+        if OTHER_ACT.search(subject) and not re.search(r"\b(treaty|pact)\b", subject):
+            continue  # "the new law on migrants entered into force", "the order comes ..."
+        past = re.match(r"(entered|came|took|went|became|was|has been)\b", m.group(0))
+        provision = IN_FORCE_PROVISION.search(folded[m.end() : m.end() + 80])
+        if provision and ctx.is_headline and "days" not in provision.group(0):
+            provision = None  # a headline reports the event: "enters into force after ..."
+        if not past and provision:
+            continue
+        if ctx.is_future(m) and m.group(0) != "entry into force":
+            continue
+        if m.group(0) == "entry into force" and re.search(
+            r"\b(ahead of|before|pending|awaiting|await|upon|after|prepar\w*|for)\s+(its |the )?$",
+            folded[max(0, m.start() - 30) : m.start()],
+        ):
+            continue
+        if (
+            RUSSIA_BODY.search(folded)
+            and not re.search(r"\bministry|mfa\b", folded)
+            and not re.search(r"\bnot (in|on|after)\b", folded)
+        ):
+            # "the Federation Council vote brought it into force": a claim, the act was the vote
+            found.append(Finding(Status.RATIFIED, "in_force_claim_by_vote", 0.6, "russia"))
+            continue
+        found.append(
+            Finding(
+                Status.IN_FORCE,
+                "entered_into_force",
+                0.9,
+                retrospective=ctx.is_retro(m) and "since" in folded,
+            )
+        )
+    return found
+
+
+def ratification(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
+    """A parliament's vote, the president's ratification law, the exchange of instruments; and
+    its look-alike, submission for ratification (which confirms only the signing)."""
+    folded, submitted = ctx.folded, ctx.submitted
+    found: list[Finding] = []
+    if submitted and ctx.bound(submitted) and not ctx.is_negated(submitted):
+        future = re.search(
+            r"\b(will|to|would|expected to|plans? to)\s+(\w+\s+)?(submit|send)", folded
+        )
+        if not future:
+            found.append(Finding(Status.SIGNED, "submitted_for_ratification", 0.85))
+    for m in list(RATIFY.finditer(folded)) + list(APPROVE.finditer(folded)):
+        if submitted and submitted.start() <= m.start() < submitted.end() + 1:
+            continue
+        is_ratify_word = m.group(0).startswith("ratif")
+        if not is_ratify_word and ctx.draft_approval:
+            continue
+        russia = bool(RUSSIA_BODY.search(folded))
+        iran = bool(IRAN_BODY.search(folded))
+        if not is_ratify_word and not (russia or iran or ANY_PARLIAMENT.search(folded)):
+            continue
+        if not ctx.bound(m) or ctx.is_negated(m):
+            continue
+        if submitted and "committee" in submitted.group(0):
+            continue  # a committee's recommendation comes before the vote
+        if m.group(0) == "ratification" and not re.search(
+            r"\b(law|bill|instrument|complet\w*|approved|signed|vote)\b", folded
+        ):
+            continue
+        if ctx.is_future(m):
+            continue
+        party: str | None
+        if (re.search(r"\bboth (russia and iran|countries|sides|parties)\b", folded)
+                or EXCHANGE.search(folded)):
+            party = "both"
+        elif russia and not iran:
+            party = "russia"
+        elif iran and not russia:
+            party = "iran"
+        else:
+            party = ctx.matcher.nearest_party(folded, m.start())
+        rule = "parliament_approval" if not is_ratify_word else "ratified"
+        if re.search(r"\bsigns?\b|\bsigned\b", folded) and re.search(r"\blaw\b", folded):
+            rule = "signs_law_ratifying"
+        found.append(
+            Finding(
+                Status.RATIFIED,
+                rule,
+                0.9 if (russia or iran) else 0.75,
+                party,
+                retrospective=ctx.is_retro(m),
+            )
+        )
+    return found
+
+
+def draft_approval(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
+    """Approving the draft, a decree on its signing: the treaty is still being drafted."""
+    if (
+        ctx.draft_approval
+        and ctx.bound(ctx.draft_approval)
+        and not any(f.status is Status.RATIFIED for f in earlier)
+    ):
+        return [Finding(Status.DRAFTING, "approve_draft", 0.75)]
+    return []
+
+
+def signing(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
+    """Signed, inked, sealed; a signing still to come is drafting. Not another document signed,
+    nor "a ... treaty" signed by one party, nor the ratification law signed."""
+    if ctx.draft_approval or any(f.rule == "signs_law_ratifying" for f in earlier):
+        return []
+    folded = ctx.folded
+    found: list[Finding] = []
+    for m in SIGN.finditer(folded):
+        if not ctx.bound(m):
+            continue
+        if ctx.is_negated(m):
+            continue
+        infinitive = BARE_VERB.match(m.group(0)) and re.search(
+            r"\bto \w+\b", folded[max(0, m.start() - 80) : m.start()]
+        )
+        # in running text (not a headline) news puts a signing still to come in the
+        # present: "a visit during which he and Putin sign the treaty"
+        scheduled = not ctx.is_headline and m.group(0) in ("sign", "ink", "seal")
+        if infinitive or scheduled or ctx.is_future(m):
+            found.append(Finding(Status.DRAFTING, "future_signing", 0.7))
+            continue
+        after = folded[m.end() : m.end() + 60]
+        if re.match(r"\s+(no|nothing|none)\b", after):
+            continue  # "signed no treaty", "signed nothing in Kazan"
+        if OTHER_DOCUMENT.match(after):
+            continue  # a roadmap, memorandum, decree... was signed, not the treaty
+        segment = ctx.segment_at(m.start())
+        if INDEFINITE_TREATY.match(after) and len(ctx.matcher.parties_in(segment)) < 2:
+            continue  # "Russia signed a ... treaty", the other party not named there
+        retro = ctx.is_retro(m)
+        both_named = len(ctx.facts.parties) >= 2
+        found.append(
+            Finding(
+                Status.SIGNED,
+                "signed",
+                0.9 if both_named and not retro else 0.75,
+                retrospective=retro,
+            )
+        )
+    for m in SIGNING_PAST.finditer(folded):
+        if ctx.bound(m):
+            found.append(Finding(Status.SIGNED, "signed", 0.6, retrospective=True))
+    for m in SIGNING_NOUN.finditer(folded):
+        if ctx.bound(m) and ctx.is_future(m):
+            if not ctx.is_negated(m):
+                found.append(Finding(Status.DRAFTING, "future_signing", 0.7))
+    return found
+
+
+def delay(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
+    """Postponed, suspended, put off, the schedule shifted; hedged ("may shift") weaker, denied
+    contested."""
+    folded = ctx.folded
+    found: list[Finding] = []
+    for m in DELAYED.finditer(folded):
+        if not ctx.bound(m):
+            continue
+        if DELAY_NEGATED.search(folded[max(0, m.start() - 25) : m.end()]):
+            continue
+        if ctx.is_negated(m) and not m.group(0).startswith("not be signed"):
+            continue
+        if re.search(r"\b(signed|sign)\b[^.]{0,60}\bor\b[^.]{0,40}$", folded[: m.start()]):
+            continue  # "may be signed in Kazan or postponed": a hypothesis
+        hedged = bool(
+            re.search(r"\b(may|might|could|possibly)\b", folded[max(0, m.start() - 60) : m.end()])
+        ) or bool(THREAT.search(folded[max(0, m.start() - 40) : m.start()]))
+        retro = bool(RETRO_SENTENCE.search(folded)) or bool(
+            re.search(
+                r"\b(after (months|years|weeks) of|once|previously|earlier)\s+(\w+\s+)?$",
+                folded[max(0, m.start() - 40) : m.start()],
+            )
+        )
+        if ctx.denied:
+            found.append(Finding(Status.DELAYED, "delay_denied", 0.3, contested=True))
+        elif hedged:
+            found.append(Finding(Status.DELAYED, "schedule_may_shift", 0.55, retrospective=retro))
+        else:
+            found.append(Finding(Status.DELAYED, "delayed", 0.8, retrospective=retro))
+    return found
+
+
+def withdrawal_or_suspension(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
+    """A party withdraws from, or suspends, the signed treaty (done, not threatened)."""
+    folded = ctx.folded
+    found: list[Finding] = []
+    for regex, rule in ((WITHDRAWAL, "withdrawal"), (SUSPENDED_TREATY, "suspended_by_party")):
+        for m in regex.finditer(folded):
+            if not ctx.bound(m) or ctx.is_negated(m):
+                continue
+            window = folded[max(0, m.start() - 60) : m.start()]
+            if ctx.is_future(m) or THREAT.search(window):
+                continue  # threatened, urged, proposed, planned: not done
+            if re.search(r"\b(may|might|could|possibly|reportedly)\b", window):
+                continue
+            if ctx.denied:
+                found.append(Finding(Status.DELAYED, f"{rule}_denied", 0.3, contested=True))
+            else:
+                found.append(Finding(Status.DELAYED, rule, 0.9, retrospective=ctx.is_retro(m)))
+    return found
+
+
+def drafting_work(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
+    """Negotiating, drafting, finalising, the text agreed or ready."""
+    found: list[Finding] = []
+    for m in DRAFTING.finditer(ctx.folded):
+        if not ctx.bound(m) or ctx.is_negated(m):
+            continue
+        if m.group(0).startswith("draft") and ctx.draft_approval:
+            continue
+        found.append(
+            Finding(
+                Status.DRAFTING,
+                "drafting_work",
+                0.7,
+                retrospective=bool(RETRO_SENTENCE.search(ctx.folded)),
+            )
+        )
+    return found
+
+
+STAGE_RULES: tuple[Rule, ...] = (
+    entry_into_force,
+    ratification,
+    draft_approval,
+    signing,
+    delay,
+    withdrawal_or_suspension,
+    drafting_work,
+)
+
+
+# --- adjustments to everything found ------------------------------------------------------------
+def denial(ctx: SentenceContext, found: Sequence[Finding]) -> list[Finding]:
+    """Reported, then denied (or called wrong): nothing here moves the status."""
+    if not ctx.denied:
+        return list(found)
+    return [
+        f if f.contested
+        else Finding(f.status, f"{f.rule}_denied", 0.3, f.party, f.retrospective, True)
+        for f in found
+    ]
+
+
+def hearsay(ctx: SentenceContext, found: Sequence[Finding]) -> list[Finding]:
+    """Reported by unnamed sources: an official act counts only with another story behind it."""
+    if not HEARSAY.search(ctx.folded):
+        return list(found)
+    return [
+        replace(f, confidence=min(f.confidence, HEARSAY_CONFIDENCE))
+        if f.status.rank >= Status.SIGNED.rank else f
+        for f in found
+    ]
+
+
+def unnamed_agreement(ctx: SentenceContext, found: Sequence[Finding]) -> list[Finding]:
+    """Standing alone, "Russia and Iran sign agreement" may be any agreement: only the stages
+    before signature (rank 0) are kept unless the treaty is named."""
+    if ctx.in_treaty_article or SPECIFIC.search(ctx.folded):
+        return list(found)
+    return [f for f in found if f.status.rank == 0]
+
+
+ADJUSTMENTS: tuple[Rule, ...] = (denial, hearsay, unnamed_agreement)

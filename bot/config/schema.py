@@ -1,0 +1,225 @@
+"""The watchlist as a whole: :class:`Watchlist`, the effective configuration.
+
+Build one with :func:`bot.config.check_watchlist` or :func:`bot.config.load_watchlist`, which
+also remember the file it came from. Its sections are in :mod:`bot.config.sections`, its outputs
+in :mod:`bot.config.outputs`; what needs the whole file is checked here (duplicate feed and
+output names, local feed URLs without ``allow_local: true``), and each output gets its key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+
+from bot.addresses import local_url_reason
+from bot.config.fields import StrictModel, resolve_path
+from bot.config.outputs import AnyOutputSpec, ConsoleOutput
+from bot.config.sections import (
+    CommandsConfig,
+    DigestConfig,
+    Feed,
+    HealthConfig,
+    PollConfig,
+    StatusConfig,
+    TopicConfig,
+)
+from bot.config.units import format_duration, format_size
+from bot.redact import redact_url
+
+__all__ = ["Watchlist", "WatchlistIssue"]
+
+# A fault found across the whole file: where (a pydantic location) and the message.
+WatchlistIssue = tuple[tuple[Any, ...], str]
+
+
+def _console_only() -> list[AnyOutputSpec]:
+    """The outputs when ``outputs:`` is left out: print to the console."""
+    return [ConsoleOutput()]
+
+
+class Watchlist(StrictModel):
+    """The effective watchlist. Build it with :func:`check_watchlist` / :func:`load_watchlist`."""
+
+    topic: TopicConfig = Field(default_factory=TopicConfig)
+    seeds: str = Field(default="seeds", min_length=1)
+    poll: PollConfig = Field(default_factory=PollConfig)
+    health: HealthConfig = Field(default_factory=HealthConfig)
+    status: StatusConfig = Field(default_factory=StatusConfig)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+    commands: CommandsConfig = Field(default_factory=CommandsConfig)
+    allow_local: bool = False
+    feeds: list[Feed] = Field(default_factory=list)
+    outputs: list[AnyOutputSpec] = Field(default_factory=_console_only)
+
+    _path: Path | None = PrivateAttr(default=None)
+    _text: str | None = PrivateAttr(default=None)  # the file's text, as checked
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prepare(cls, data: object) -> object:
+        """Empty sections mean defaults; ``- console`` is short for ``- type: console``."""
+        if not isinstance(data, dict):
+            return data
+        data = {k: v for k, v in data.items() if v is not None}
+        outputs = data.get("outputs")
+        if isinstance(outputs, list):
+            data["outputs"] = [{"type": o} if isinstance(o, str) else o for o in outputs]
+        return data
+
+    @model_validator(mode="after")
+    def _check_whole(self, info: ValidationInfo) -> Watchlist:
+        """Issues go to ``context["issues"]`` (a list) when given, else raise together."""
+        issues = list(self._issues())
+        self._assign_output_keys()
+        collect = (info.context or {}).get("issues")
+        if isinstance(collect, list):
+            collect.extend(issues)
+        elif issues:
+            raise ValueError("; ".join(message for _, message in issues))
+        return self
+
+    def _issues(self) -> Iterator[WatchlistIssue]:
+        yield from self._feed_issues()
+        yield from self._output_issues()
+
+    def _feed_issues(self) -> Iterator[WatchlistIssue]:
+        seen: dict[str, int] = {}
+        for i, feed in enumerate(self.feeds):
+            first = seen.setdefault(feed.name.casefold(), i)
+            if first != i:
+                yield (
+                    ("feeds", i, "name"),
+                    f"duplicate feed name `{feed.name}` (feeds[{first}] has it too)",
+                )
+            reason = local_url_reason(feed.url)
+            if reason and not self.allow_local:
+                yield (
+                    ("feeds", i, "url"),
+                    f"feed url {redact_url(feed.url)!r} is {reason}; set `allow_local: true` "
+                    "to allow local feeds",
+                )
+
+    def _output_issues(self) -> Iterator[WatchlistIssue]:
+        if not self.outputs:
+            yield ("outputs",), "no outputs; add one, or remove `outputs:` to print to the console"
+        seen: dict[str, int] = {}
+        for i, output in enumerate(self.outputs):
+            if output.name is None:
+                continue
+            first = seen.setdefault(output.name, i)
+            if first != i:
+                yield (
+                    ("outputs", i, "name"),
+                    f"duplicate output name `{output.name}` (outputs[{first}] has it too)",
+                )
+
+    def _assign_output_keys(self) -> None:
+        taken = {o.name for o in self.outputs if o.name}
+        counts: dict[str, int] = {}
+        for output in self.outputs:
+            if output.name:
+                output.assign_key(output.name)
+                continue
+            counts[output.type] = counts.get(output.type, 0) + 1
+            n = counts[output.type]
+            key = output.type if n == 1 else f"{output.type}#{n}"
+            while key in taken:
+                n += 1
+                key = f"{output.type}#{n}"
+            taken.add(key)
+            output.assign_key(key)
+
+    def remember_source(self, path: Path, text: str) -> None:
+        """Note the file (absolute) and the text this watchlist was checked from."""
+        self._path = path
+        self._text = text
+
+    # -- where things are --------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path | None:
+        """The watchlist file (absolute), or None if built in memory."""
+        return self._path
+
+    @property
+    def source_text(self) -> str | None:
+        """The text this watchlist was read from (``${NAME}`` not filled in), if from text."""
+        return self._text
+
+    @property
+    def base_dir(self) -> Path:
+        """The watchlist's folder; relative paths in it are relative to this."""
+        return self._path.parent if self._path is not None else Path.cwd()
+
+    @property
+    def seeds_dir(self) -> Path:
+        return resolve_path(self.seeds, self.base_dir)
+
+    def resolve(self, value: str | Path) -> Path:
+        """An absolute path for ``value``, relative to the watchlist's folder."""
+        return resolve_path(value, self.base_dir)
+
+    # -- derived values ----------------------------------------------------------------------
+
+    def feed(self, name: str) -> Feed | None:
+        return next((f for f in self.feeds if f.name == name), None)
+
+    def feed_interval(self, feed: Feed | str) -> float:
+        """Seconds between polls of ``feed`` (a Feed or a feed name)."""
+        found = self.feed(feed) if isinstance(feed, str) else feed
+        if found is not None and found.interval is not None:
+            return found.interval
+        return self.poll.interval
+
+    def output(self, key: str) -> AnyOutputSpec | None:
+        return next((o for o in self.outputs if o.key == key), None)
+
+    def fingerprint(self) -> str:
+        """A stable hash (hex sha256) of the effective configuration."""
+        data = self.model_dump(mode="json")
+        data["seeds"] = str(self.seeds_dir)
+        data["outputs"] = [
+            {**o, "key": out.key} for o, out in zip(data["outputs"], self.outputs, strict=True)
+        ]
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def summary(self) -> str:
+        """A one-screen description for humans; secrets are masked."""
+        lines = [
+            f"Watchlist: {self.path or '(in memory)'}",
+            f"Topic: {self.topic.name}",
+            f"  parties: {', '.join(self.topic.parties)}; "
+            f"{len(self.topic.keywords)} keywords, {len(self.topic.aliases)} extra names",
+            f"Seeds: {self.seeds_dir}",
+            self._poll_line(),
+            f"Feeds ({len(self.feeds)}):",
+        ]
+        lines += [
+            f"  - {f.name}: {redact_url(f.url)} (every {format_duration(self.feed_interval(f))})"
+            for f in self.feeds
+        ] or ["  (none)"]
+        lines.append(f"Outputs ({len(self.outputs)}):")
+        lines += [f"  - {o.describe()}" for o in self.outputs]
+        lines.append(self._digest_line())
+        if self.allow_local:
+            lines.append("Local feeds allowed (allow_local: true)")
+        return "\n".join(lines)
+
+    def _poll_line(self) -> str:
+        p = self.poll
+        return (
+            f"Poll: every {format_duration(p.interval)} (jitter {format_duration(p.jitter)}, "
+            f"timeout {format_duration(p.timeout)}, max {format_size(p.max_bytes)}, "
+            f"{p.per_host} per host)"
+        )
+
+    def _digest_line(self) -> str:
+        if self.digest.daily is None:
+            return "Daily digest: off"
+        return f"Daily digest: {self.digest.daily} {self.digest.timezone}"
