@@ -201,10 +201,9 @@ async def invoke(service: TreatyService, path: str, **options: Any) -> Recording
             raise app_commands.CheckFailure(f"the checks of {path} failed")
         await command.callback(command.binding, interaction, **options)
     except app_commands.AppCommandError as error:
-        await client.tree.on_error(interaction, error)  # type: ignore[arg-type]
+        await client.tree.on_error(interaction, error)
     except Exception as exc:
-        await client.tree.on_error(interaction,  # type: ignore[arg-type]
-                                   app_commands.CommandInvokeError(command, exc))
+        await client.tree.on_error(interaction, app_commands.CommandInvokeError(command, exc))
     return interaction
 
 
@@ -321,9 +320,10 @@ async def test_a_bad_interval_is_refused_in_the_words_of_the_watchlist_check(
     folder = team_folder(tmp_path, "  - console\n",
                          "feeds:\n  - name: TASS\n    url: https://tass.com/rss/v2.xml\n")
     service = AppService(App(load_watchlist(folder / "watchlist.yaml"), folder / "state"))
-    interaction = RecordingInteraction(TreatyBot(service, token=TOKEN), None)  # type: ignore[arg-type]
+    interaction = RecordingInteraction(TreatyBot(service, token=TOKEN), None)
     transformer = IntervalTransformer()
     assert await transformer.transform(interaction, " 1h30m ") == "1h30m"  # written as typed
+    # the texts the edit itself gives (check_watchlist on the new file), to the member only
     for value, reason in (
         ("soon", "invalid duration 'soon' (use e.g. 90s, 15m, 1h30m, 2d, or a number of "
                  "seconds)"),
@@ -333,7 +333,7 @@ async def test_a_bad_interval_is_refused_in_the_words_of_the_watchlist_check(
     ):
         with pytest.raises(BadInterval) as refused:
             await transformer.transform(interaction, value)
-        await interaction.client.tree.on_error(interaction, refused.value)  # type: ignore[arg-type]
+        await interaction.client.tree.on_error(interaction, refused.value)
         assert interaction.answers[-1].data == {
             "content": "The feed was not added:\n• watchlist.yaml: \\`feeds[1].interval\\`: "
                        f"{reason} (nothing was changed)",

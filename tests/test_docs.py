@@ -72,3 +72,10 @@ def test_the_architecture_section_shows_every_package_and_the_layering_rule():
     assert [w.strip() for w in rule.replace("\n", " ").split("→")] == LAYERS
     base = sorted(p.name for p in root.glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
     assert all(name in section for name in base), "README's Architecture lacks a base module"
+
+
+def test_every_source_path_the_readme_names_exists():
+    root = Path(__file__).resolve().parent.parent
+    named = set(re.findall(r"`((?:bot|tests|bench)/[\w/.-]+)`", README))
+    missing = sorted(p for p in named if not (root / p).exists())
+    assert not missing, f"README names files that do not exist: {missing}"

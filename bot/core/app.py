@@ -10,13 +10,13 @@ import asyncio
 import logging
 import random
 from collections.abc import Coroutine, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from bot.clock import now_iso
+from bot.clock import now_iso, utc_now
 from bot.config import Feed, Watchlist
 from bot.core.connector import Connector, ConnectorFactory
 from bot.core.engine import Engine
@@ -334,7 +334,7 @@ class App:
         assert self.db is not None and self.outbox is not None
         now = datetime.now(self.watchlist.digest.tzinfo)
         day = now.date().isoformat()
-        cutoff = (datetime.now(timezone.utc) - timedelta(hours=24)).isoformat()
+        cutoff = (utc_now() - timedelta(hours=24)).isoformat()
         stories = [
             {"title": a.title, "url": a.url, "source": a.source, "published": a.published}
             for a in self.db.articles(relevant_only=True, limit=200, newest_first=True)
@@ -388,4 +388,4 @@ class App:
 
 def _after(seconds: float, jitter: int) -> datetime:
     """First scheduled poll: one interval after the start-up cycle, spread by the jitter."""
-    return datetime.now(timezone.utc) + timedelta(seconds=seconds + random.uniform(0, jitter))
+    return utc_now() + timedelta(seconds=seconds + random.uniform(0, jitter))

@@ -15,10 +15,11 @@ import sqlite3
 import weakref
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.clock import utc_now
 from bot.config import Feed, Watchlist
 from bot.core.engine import Engine
 from bot.delivery.digests import feed_health_digest
@@ -69,7 +70,7 @@ def backoff_seconds(failures: int, interval: float, cap: float) -> float:
 async def poll_feed(feed: Feed, *, watchlist: Watchlist, db: Database, engine: Engine,
                     fetcher: Fetcher, now: datetime | None = None,
                     respect_backoff: bool = True) -> PollResult:
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     state: dict[str, Any] = dict(db.feed_state(feed.name) or {})
     if state.get("url") and state["url"] != feed.url:
         state = {}  # the URL changed in the watchlist: validators of the old one do not apply
@@ -173,7 +174,7 @@ def _host_slot(fetcher: Any, url: str) -> AbstractAsyncContextManager[Any]:
     if not host:  # a local file
         return nullcontext()
     if host not in slots:
-        slots[host] = asyncio.Semaphore(max(1, int(getattr(fetcher, "per_host", 1) or 1)))
+        slots[host] = asyncio.Semaphore(max(1, int(fetcher.per_host or 1)))
     return slots[host]
 
 

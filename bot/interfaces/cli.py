@@ -130,13 +130,13 @@ def _http_address(ctx: click.Context, param: click.Parameter,
 def run(watchlist_path: Path, state_dir: Path, once: bool,
         http_address: tuple[str, int] | None) -> None:
     """Load the baseline, watch the feeds and post digests."""
-    from bot.core.app import App
+    from bot.interfaces.assemble import make_app
 
     watchlist = _watchlist_for_run(watchlist_path, state_dir, once)
     if once and http_address:
         click.echo("note: --http is ignored with --once (nothing stays up to answer)", err=True)
         http_address = None
-    asyncio.run(_run(App(watchlist, state_dir, progress=sys.stderr.isatty()), once,
+    asyncio.run(_run(make_app(watchlist, state_dir, progress=sys.stderr.isatty()), once,
                      http_address))
 
 

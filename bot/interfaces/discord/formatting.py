@@ -29,7 +29,7 @@ ERROR_DETAIL_MAX = 200  # characters of an exception's text in a log line or a d
 
 NO_WATCHLIST_FILE = "The bot's watchlist was not read from a file; there is nothing to edit."
 
-# "<" before a mention's or a channel link's sigil ("&" too: the digests' escape stops at "#")
+# a zero-width space after "<" breaks <@user>, <#channel>, <!channel> and <&...> forms alike
 _ANGLE_MENTION = re.compile("<(?=[!@#&])")
 
 
