@@ -37,3 +37,9 @@ def discord_endpoints(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     previous = current_discord_endpoints()
     yield
     apply_discord_endpoints(*previous)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long runs (marked ``slow``) first: spread over pytest-xdist's workers from the
+    start, they do not leave one worker busy long after the others are done."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -165,6 +165,7 @@ async def test_digests_queued_while_an_output_is_disabled_arrive_once_it_is_fixe
     assert "baseline" in discord[1].payload["embeds"][0]["title"].lower()  # not lost
 
 
+@pytest.mark.slow
 async def test_a_delivery_failing_for_hours_is_kept_and_retried_not_dropped(
         standin, hook_env, tmp_path, caplog):
     import logging

@@ -313,6 +313,7 @@ async def test_running_bot_survives_a_broken_edit_and_picks_up_the_fix(site, tmp
         assert irna.requests  # the new feed is polled without a restart
 
 
+@pytest.mark.slow
 async def test_a_reload_during_a_slow_delivery_sends_nothing_twice(site, tmp_path):
     """The outbox is rebuilt by every reload. Deliveries go on through the newest one only
     (the scheduler's outbox job included: it fires 5 s after the start-up cycle, mid-queue
