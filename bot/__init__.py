@@ -1,5 +1,5 @@
-"""treatybot: follows a treaty's status in the news (by default the Russia–Iran Treaty on
-Comprehensive Strategic Partnership) and posts a digest when it changes.
+"""treatybot: follows a treaty's status in the news (by default the treaty described in
+``bot/config/data/default_topic.yaml``) and posts a digest when it changes.
 
 Public API (imported on first use, so ``import bot`` stays cheap)::
 

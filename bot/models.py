@@ -52,7 +52,7 @@ class Evidence:
     source: str = ""
     published: str | None = None  # ISO date (YYYY-MM-DD) or None when unknown
     article_id: int | None = None
-    party: str | None = None  # for ratified: "russia", "iran" or "both"
+    party: str | None = None  # for ratified: a party of the topic, or "both" (every party)
     retrospective: bool = False  # looks back at an earlier event: confirms, is not news
     contested: bool = False  # reported and denied in the same text
 

@@ -5,7 +5,8 @@ Pure functions. Each finding names the rule that fired so every status can be ex
 How a sentence is read:
 1. It must be about this treaty: it names both parties, or it sits in an article about the
    treaty and refers to "the treaty", "the pact", "the document"...; the part of the sentence
-   holding the event must not be about a look-alike (North Korea, the EAEU trade deal, ...).
+   holding the event must not be about a look-alike (another treaty of one of the parties, a
+   trade deal, ... as the topic lists them).
 2. Event words per stage (sign/ink/seal; ratify/approve by a parliament; enter into force;
    postpone/delay/suspend; draft/negotiate/finalise).
 3. Modality: plans, hopes, expectations, "close to", "to be signed", conditionals and questions

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from bot.config.topic import ALL_PARTIES, DEFAULT_TOPIC
 from bot.models import Evidence, Status
 
 LADDER = (Status.SIGNED, Status.RATIFIED, Status.IN_FORCE)
@@ -26,13 +27,15 @@ ROLLBACK_RULES = frozenset({"withdrawal", "suspended_by_party"})
 class DecisionSettings:
     min_sources: int = 2
     min_confidence_single: float = 0.85
+    # the topic's parties: "ratified by both" means by every one of them
+    parties: tuple[str, ...] = tuple(DEFAULT_TOPIC.parties)
 
 
 @dataclass
 class Decision:
     status: Status | None
     since: str | None = None
-    party: str | None = None  # for ratified: russia, iran or both
+    party: str | None = None  # for ratified: one of the topic's parties, or both (all)
     evidence: list[Evidence] = field(default_factory=list)  # strongest first, one per story
     conflicts: list[Evidence] = field(default_factory=list)
     sources: int = 0  # independent stories behind the status
@@ -113,23 +116,24 @@ def _withdrawal_after(since: str, evidence: list[Evidence],
     return _reached(Status.DELAYED, later, settings)
 
 
-def _ratified_party(evidence: list[Evidence], status: Status) -> str | None:
+def _ratified_party(evidence: list[Evidence], status: Status,
+                    settings: DecisionSettings) -> str | None:
     if status is Status.IN_FORCE:
-        return "both"
+        return ALL_PARTIES
     if status is not Status.RATIFIED:
         return None
     parties = {e.party for e in evidence if e.status is Status.RATIFIED and e.party}
-    if "both" in parties or {"russia", "iran"} <= parties:
-        return "both"
+    if ALL_PARTIES in parties or (settings.parties and set(settings.parties) <= parties):
+        return ALL_PARTIES
     return next(iter(parties), None)
 
 
-def _both_since(evidence: list[Evidence]) -> str:
-    """The date on which the second party's ratification was first reported."""
+def _both_since(evidence: list[Evidence], settings: DecisionSettings) -> str:
+    """The date on which the last party's ratification was first reported."""
     firsts = []
-    for party in ("russia", "iran"):
+    for party in settings.parties:
         dates = [_date(e) for e in evidence
-                 if e.status is Status.RATIFIED and e.party in (party, "both") and e.published]
+                 if e.status is Status.RATIFIED and e.party in (party, ALL_PARTIES) and e.published]
         if dates:
             firsts.append(min(dates))
     return max(firsts) if firsts else ""
@@ -158,9 +162,9 @@ def decide(evidence: list[Evidence], settings: DecisionSettings | None = None) -
             )
         backing = [e for e in usable if e.status.rank >= stage.rank]
         exact = [e for e in backing if e.status is stage] or backing
-        party = _ratified_party(usable, stage)
-        if stage is Status.RATIFIED and party == "both":
-            since = max(since, _both_since(usable))
+        party = _ratified_party(usable, stage, settings)
+        if stage is Status.RATIFIED and party == ALL_PARTIES:
+            since = max(since, _both_since(usable, settings))
         return Decision(
             status=stage,
             since=since,

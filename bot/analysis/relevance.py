@@ -2,8 +2,8 @@
 
 An article is relevant when it names both parties and has at least one sentence binding a
 treaty word to them that is not about a look-alike agreement. Party aliases are matched exactly
-(word boundaries) and, for longer names, fuzzily with rapidfuzz so spelling variants such as
-"Pezeshkiyan" or "Amir Abdollahian" still count.
+(word boundaries) and, for longer names, fuzzily with rapidfuzz so spelling variants (a letter
+off, a hyphen missing) still count.
 """
 
 from __future__ import annotations
@@ -15,10 +15,21 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from bot.analysis.vocabulary import (
+    approve_regex,
+    other_treaty_regex,
+    phrase_pattern,
+    phrases_regex,
+    submitted_regex,
+    suspended_treaty_regex,
+    withdrawal_regex,
+)
 from bot.config.topic import DEFAULT_TOPIC, Topic
-from bot.text import fold, memoize, split_sentences
+from bot.text import WORD_RE, fold, memoize, split_sentences
 
 _TOKEN_RE = re.compile(r"[A-Z][A-Za-z'’\-]{2,}(?:[ -][A-Z][A-Za-z'’\-]{3,})?")
+# "<owner>'s [one or two words] " just before a body's name: whose body it is
+_OWNER_BEFORE = re.compile(r"\b([a-z][\w-]*(?: [a-z][\w-]*)?)'s (?:[\w-]+ ){0,2}$")
 FUZZY_MIN_LENGTH = 6
 FUZZY_CUTOFF = 86.0
 
@@ -58,6 +69,7 @@ class TopicMatcher:
         self._party_res = {party: _phrase_regex(names) for party, names in topic.parties.items()}
         self._keyword_re = _phrase_regex(list(topic.keywords) + list(topic.aliases))
         self._lookalike_res = {k: _phrase_regex(v) for k, v in topic.lookalikes.items()}
+        self._compile_language(topic)
         self._fuzzy_table: dict[str, str] = {}
         for party, names in topic.parties.items():
             for name in names:
@@ -70,6 +82,62 @@ class TopicMatcher:
         self._lookalikes: Callable[[str], frozenset[str]] = memoize(self._lookalikes_uncached)
         self._treaty_word: Callable[[str], bool] = memoize(self._treaty_word_uncached)
 
+    def _compile_language(self, topic: Topic) -> None:
+        """The classifier's patterns that take words from the topic: its parties' bodies (the
+        first, a party's parliament, is where a treaty is sent and whose vote is reported) and
+        names, every party at once ("both ... and ..."), the other kinds of deal."""
+        bodies = {p: [fold(b) for b in topic.body_phrases(p)] for p in topic.parties}
+        self._body_res = {p: regex for p, names in bodies.items()
+                          if (regex := phrases_regex(names)) is not None}
+        self._own_names = {p: re.compile(r"^(?:" + "|".join(
+            re.escape(fold(n)) for n in sorted(topic.parties[p], key=len, reverse=True)
+        ) + r")$") for p in self._body_res}
+        plain = list(dict.fromkeys(fold(b) for p in topic.parties
+                                   for b in topic.parliament_phrases(p)))
+        self.submitted_re = submitted_regex(plain)
+        self.approve_re = approve_regex(plain)
+        names = list(dict.fromkeys(fold(n) for ns in topic.parties.values() for n in ns))
+        self.withdrawal_re = withdrawal_regex(names)
+        self.suspended_treaty_re = suspended_treaty_regex(names)
+        shown = [fold(topic.display_name(p)) for p in topic.parties]
+        every = "both" if len(shown) == 2 else "all"
+        together = " and ".join(shown) if len(shown) <= 2 else (
+            ", ".join(shown[:-1]) + " and " + shown[-1])
+        self.all_parties_re = re.compile(
+            rf"\b{every} ({phrase_pattern(together)}|countries|sides|parties)\b")
+        own_words = set(WORD_RE.findall(fold(" ".join([topic.name, *topic.aliases,
+                                                       *topic.keywords]))))
+        kinds = [fold(k) for k in topic.other_agreements
+                 if not set(WORD_RE.findall(fold(k))) & own_words]
+        self.other_treaty_re = other_treaty_regex(kinds)
+
+    def _bodies_named(self, folded: str) -> tuple[set[str], bool]:
+        """The parties one of whose ratifying bodies ``folded`` names, and whether it names a
+        body of the same name that belongs to a third country ("<third country>'s <body>": a
+        possessive that is none of the party's names just before it)."""
+        parties: set[str] = set()
+        foreign = False
+        for party, regex in self._body_res.items():
+            for m in regex.finditer(folded):
+                owner = _OWNER_BEFORE.search(folded, 0, m.start())
+                if owner and not self._own_names[party].search(owner.group(1)):
+                    foreign = True
+                    continue
+                parties.add(party)
+                break
+        return parties, foreign
+
+    def parties_by_body(self, folded: str) -> set[str]:
+        """The parties one of whose ratifying bodies ``folded`` names (not a third country's
+        body of the same name)."""
+        return self._bodies_named(folded)[0]
+
+    def third_country_body(self, folded: str) -> bool:
+        """``folded`` names a third country's body whose name is a party's body's name, and
+        no body of a party."""
+        parties, foreign = self._bodies_named(folded)
+        return foreign and not parties
+
     # -- building blocks -------------------------------------------------------------
     def _fuzzy_party_uncached(self, token: str) -> str | None:
         squashed = _squash(token)
@@ -78,7 +146,8 @@ class TopicMatcher:
         found = process.extractOne(
             squashed, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
         )
-        # Same first letter: keeps "Prussian" from reading as "Russian".
+        # Same first letter: a word with one more letter in front ("Prussian") is not the
+        # party adjective it contains.
         if not found or found[0][0] != squashed[0]:
             return None
         return self._fuzzy_table[found[0]]
@@ -113,8 +182,8 @@ class TopicMatcher:
 
     @property
     def first_party(self) -> str | None:
-        """The topic's first party: the look-alikes are its other treaties (Russia's with
-        North Korea...)."""
+        """The topic's first party: the look-alikes are its other treaties (the same country's
+        treaties with third countries)."""
         return next(iter(self._party_res), None)
 
     def nearest_party(self, folded: str, position: int) -> str | None:

@@ -16,7 +16,6 @@ from dataclasses import replace
 from bot.analysis.sentence import Finding, SentenceContext
 from bot.analysis.vocabulary import (
     ANY_PARLIAMENT,
-    APPROVE,
     BARE_VERB,
     DELAY_NEGATED,
     DELAYED,
@@ -26,20 +25,17 @@ from bot.analysis.vocabulary import (
     IN_FORCE,
     IN_FORCE_PROVISION,
     INDEFINITE_TREATY,
-    IRAN_BODY,
     OTHER_ACT,
     OTHER_DOCUMENT,
     RATIFY,
     RETRO_SENTENCE,
-    RUSSIA_BODY,
     SIGN,
     SIGNING_NOUN,
     SIGNING_PAST,
     SPECIFIC,
-    SUSPENDED_TREATY,
     THREAT,
-    WITHDRAWAL,
 )
+from bot.config.topic import ALL_PARTIES
 from bot.models import Status
 from bot.text import fold
 
@@ -52,7 +48,7 @@ Rule = Callable[[SentenceContext, Sequence[Finding]], list[Finding]]
 # --- stages ------------------------------------------------------------------------------------
 def entry_into_force(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
     """Entered into force, took effect; not a provision ("enters into force 30 days after"),
-    another act coming into force, or the claim that a Russian vote brought it into force."""
+    another act coming into force, or the claim that a parliament's vote brought it into force."""
     folded = ctx.folded
     found: list[Finding] = []
     for m in IN_FORCE.finditer(folded):
@@ -74,13 +70,16 @@ def entry_into_force(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[F
             folded[max(0, m.start() - 30) : m.start()],
         ):
             continue
+        voters = ctx.matcher.parties_by_body(folded)
         if (
-            RUSSIA_BODY.search(folded)
+            voters
             and not re.search(r"\bministry|mfa\b", folded)
             and not re.search(r"\bnot (in|on|after)\b", folded)
         ):
-            # "the Federation Council vote brought it into force": a claim, the act was the vote
-            found.append(Finding(Status.RATIFIED, "in_force_claim_by_vote", 0.6, "russia"))
+            # "the upper house's vote brought it into force": a claim, the act was the vote
+            voter = (next(iter(voters)) if len(voters) == 1
+                     else ctx.matcher.nearest_party(folded, m.start()))
+            found.append(Finding(Status.RATIFIED, "in_force_claim_by_vote", 0.6, voter))
             continue
         found.append(
             Finding(
@@ -104,16 +103,17 @@ def ratification(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Findi
         )
         if not future:
             found.append(Finding(Status.SIGNED, "submitted_for_ratification", 0.85))
-    for m in list(RATIFY.finditer(folded)) + list(APPROVE.finditer(folded)):
+    voters = ctx.matcher.parties_by_body(folded)  # the parties whose bodies it names
+    for m in list(RATIFY.finditer(folded)) + list(ctx.matcher.approve_re.finditer(folded)):
         if submitted and submitted.start() <= m.start() < submitted.end() + 1:
             continue
         is_ratify_word = m.group(0).startswith("ratif")
         if not is_ratify_word and ctx.draft_approval:
             continue
-        russia = bool(RUSSIA_BODY.search(folded))
-        iran = bool(IRAN_BODY.search(folded))
-        if not is_ratify_word and not (russia or iran or ANY_PARLIAMENT.search(folded)):
+        if not is_ratify_word and not (voters or ANY_PARLIAMENT.search(folded)):
             continue
+        if not voters and ctx.matcher.third_country_body(folded):
+            continue  # "<third country>'s <same-named body> ratified": not a party's
         if not ctx.bound(m) or ctx.is_negated(m):
             continue
         if submitted and "committee" in submitted.group(0):
@@ -125,13 +125,10 @@ def ratification(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Findi
         if ctx.is_future(m):
             continue
         party: str | None
-        if (re.search(r"\bboth (russia and iran|countries|sides|parties)\b", folded)
-                or EXCHANGE.search(folded)):
-            party = "both"
-        elif russia and not iran:
-            party = "russia"
-        elif iran and not russia:
-            party = "iran"
+        if ctx.matcher.all_parties_re.search(folded) or EXCHANGE.search(folded):
+            party = ALL_PARTIES
+        elif len(voters) == 1:
+            party = next(iter(voters))
         else:
             party = ctx.matcher.nearest_party(folded, m.start())
         rule = "parliament_approval" if not is_ratify_word else "ratified"
@@ -141,7 +138,7 @@ def ratification(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Findi
             Finding(
                 Status.RATIFIED,
                 rule,
-                0.9 if (russia or iran) else 0.75,
+                0.9 if voters else 0.75,
                 party,
                 retrospective=ctx.is_retro(m),
             )
@@ -176,19 +173,19 @@ def signing(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
             r"\bto \w+\b", folded[max(0, m.start() - 80) : m.start()]
         )
         # in running text (not a headline) news puts a signing still to come in the
-        # present: "a visit during which he and Putin sign the treaty"
+        # present: "a visit during which the two presidents sign the treaty"
         scheduled = not ctx.is_headline and m.group(0) in ("sign", "ink", "seal")
         if infinitive or scheduled or ctx.is_future(m):
             found.append(Finding(Status.DRAFTING, "future_signing", 0.7))
             continue
         after = folded[m.end() : m.end() + 60]
         if re.match(r"\s+(no|nothing|none)\b", after):
-            continue  # "signed no treaty", "signed nothing in Kazan"
+            continue  # "signed no treaty", "signed nothing at the summit"
         if OTHER_DOCUMENT.match(after):
             continue  # a roadmap, memorandum, decree... was signed, not the treaty
         segment = ctx.segment_at(m.start())
         if INDEFINITE_TREATY.match(after) and len(ctx.matcher.parties_in(segment)) < 2:
-            continue  # "Russia signed a ... treaty", the other party not named there
+            continue  # "<A> signed a ... treaty", the other party not named there
         retro = ctx.is_retro(m)
         both_named = len(ctx.facts.parties) >= 2
         found.append(
@@ -222,7 +219,7 @@ def delay(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
         if ctx.is_negated(m) and not m.group(0).startswith("not be signed"):
             continue
         if re.search(r"\b(signed|sign)\b[^.]{0,60}\bor\b[^.]{0,40}$", folded[: m.start()]):
-            continue  # "may be signed in Kazan or postponed": a hypothesis
+            continue  # "may be signed at the summit or postponed": a hypothesis
         hedged = bool(
             re.search(r"\b(may|might|could|possibly)\b", folded[max(0, m.start() - 60) : m.end()])
         ) or bool(THREAT.search(folded[max(0, m.start() - 40) : m.start()]))
@@ -245,7 +242,8 @@ def withdrawal_or_suspension(ctx: SentenceContext, earlier: Sequence[Finding]) -
     """A party withdraws from, or suspends, the signed treaty (done, not threatened)."""
     folded = ctx.folded
     found: list[Finding] = []
-    for regex, rule in ((WITHDRAWAL, "withdrawal"), (SUSPENDED_TREATY, "suspended_by_party")):
+    for regex, rule in ((ctx.matcher.withdrawal_re, "withdrawal"),
+                        (ctx.matcher.suspended_treaty_re, "suspended_by_party")):
         for m in regex.finditer(folded):
             if not ctx.bound(m) or ctx.is_negated(m):
                 continue
@@ -315,7 +313,7 @@ def hearsay(ctx: SentenceContext, found: Sequence[Finding]) -> list[Finding]:
 
 
 def unnamed_agreement(ctx: SentenceContext, found: Sequence[Finding]) -> list[Finding]:
-    """Standing alone, "Russia and Iran sign agreement" may be any agreement: only the stages
+    """Standing alone, "<A> and <B> sign agreement" may be any agreement: only the stages
     before signature (rank 0) are kept unless the treaty is named."""
     if ctx.in_treaty_article or SPECIFIC.search(ctx.folded):
         return list(found)

@@ -26,7 +26,6 @@ from bot.analysis.vocabulary import (
     FUTURE_WIDE,
     GENERIC_DEAL,
     NEGATION,
-    OTHER_TREATY,
     OURS,
     PAST_EVENT,
     REPLACES,
@@ -34,7 +33,6 @@ from bot.analysis.vocabulary import (
     RETRO_SENTENCE,
     SEGMENT_SPLIT,
     SPECIFIC,
-    SUBMITTED,
 )
 from bot.models import Status
 from bot.text import fold, memoize
@@ -102,7 +100,7 @@ class SentenceContext:
             is_headline=is_headline,
             denied=bool(DENIAL.search(folded)),
             asked=tuple((m.start(), m.end()) for m in ASKED.finditer(folded)),
-            submitted=SUBMITTED.search(folded),
+            submitted=matcher.submitted_re.search(folded),
             draft_approval=DRAFT_APPROVAL.search(folded),
         )
 
@@ -140,7 +138,7 @@ class SentenceContext:
         if any(start <= match.start() < end for start, end in self.asked):
             return False  # inside a reporter's question
         if "?" in self.folded[match.end() :]:
-            return False  # "Will the treaty be signed in Kazan? Kremlin won't say"
+            return False  # "Will the treaty be signed next week? Officials won't say"
         return self._bound_at(match.start())
 
     def _bound_at(self, position: int) -> bool:
@@ -150,22 +148,23 @@ class SentenceContext:
         folded_segment = fold(segment)
         if GENERIC_DEAL.search(folded_segment) and not SPECIFIC.search(folded_segment):
             return False  # "signed several agreements on ..." is not this treaty
-        other = OTHER_TREATY.search(folded_segment)
+        other = self.matcher.other_treaty_re.search(folded_segment)
         if other and (not OURS.search(folded_segment) or not other.group(0).split()[1:2] == ["on"]
                       and not re.match(r"(treaty|agreement|pact|deal|accord|convention)\b",
                                        other.group(0))):
             return False  # "a treaty on mutual legal assistance", "the 'strategic' energy deal"
         if lookalikes:
-            # "the Iran treaty, unlike the one with North Korea" keeps the Iran part only when
-            # this very segment names the other party of our treaty.
+            # "our treaty, unlike the one with <a third country>" keeps our part only when this
+            # very segment names the other party of our treaty.
             return False
         sentence_parties = self.facts.parties
         if len(sentence_parties) >= 2 and (parties or ANAPHORA.search(fold(segment))):
             if self.facts.lookalikes and len(parties) < 2:
-                # The look-alikes are the first party's other treaties (Russia's with North
-                # Korea...): with one in the sentence, the event's own clause must name the
-                # other party ("the Iran treaty is now in force"), not only the first one
-                # ("in Pyongyang, Putin signed the ... treaty, which Tehran wants too").
+                # The look-alikes are the first party's other treaties (with third
+                # countries): with one in the sentence, the event's own clause must name the
+                # other party ("the <B> treaty is now in force"), not only the first one
+                # ("in <a third capital>, <A's leader> signed the ... treaty, which <B> wants
+                # too").
                 first = self.matcher.first_party
                 return bool(parties - {first}) or (not parties and len(sentence_parties) >= 2
                                                    and not self.matcher.lookalikes_in(segment))
@@ -187,10 +186,10 @@ class SentenceContext:
             return True
         past = bool(PAST_EVENT.search(folded[start:end]))
         if past and re.search(r"\b(finally|eventually|at last|ultimately)\s+$", before):
-            return False  # "once slated for Kazan, finally inked in Moscow"
+            return False  # "once slated for October, finally inked in January"
         if not past and re.search(r"\b(predicts?|forecasts?|expects?|hopes?|anticipates?)\b",
                                   folded[end:]):
-            return True  # "Iran and Russia sign treaty in January, Iranian envoy predicts"
+            return True  # "<B> and <A> sign treaty in January, envoy predicts"
         wide = " ".join(before.split()[-7:])
         if FUTURE_WIDE.search(wide) or (not past and FUTURE_CONJ.search(wide)):
             return True

@@ -29,21 +29,28 @@ GENERIC_DEAL = re.compile(
     r"(on|to|for|covering|in the field)\b"
 )
 REPLACES = re.compile(r"\b(to replace|replacing|replaces|supersed\w*|instead of)\b.*$", re.I)
-# other Russia-Iran (or anyone's) documents: a treaty "on" something else, a kind of deal
-OTHER_TREATY = re.compile(
+# other documents of the same parties (or anyone's): a treaty "on" something else, or a kind of
+# deal the topic names in ``other_agreements`` ("a gas deal", "the visa agreement")
+_TREATY_ON = (
     r"\b(treaty|agreement|pact|deal|accord|convention)\s+(on|for|concerning|regarding)\s+"
     r"(the |a )?(?!(comprehensive|strategic|partnership|monday|tuesday|wednesday|thursday|"
     r"friday|saturday|sunday|january|february|march|april|may|june|july|august|september|"
     r"october|november|december|ratification|signing|signature|entry|approval|its|their|this|"
     r"that|which|day|eve|sidelines|occasion|basis|table|agenda|paper|track|schedule|time|"
-    r"hold|course|consideration|review|weeks?|months?|years?|\d)\b)[a-z]{3,}|"
-    r"\b(extradition|railway|rail|trade|free-trade|free trade|security|cybersecurity|cyber|"
-    r"visa|visa-free|gas|oil|nuclear|caspian|legal|customs|tax|investment|energy|transport|"
-    r"military|defen[cs]e|consular|ceasefire|peace|migration|banking|payment|grain|"
-    r"transit|space|arms|weapons|fisheries|aviation|shipping|framework|preferential|"
-    r"card|interim|loan|supply|purchase|sales?)\s+(\w+\s+)?(treaty|pact|deal|agreement|"
-    r"accord|convention)s?\b"
+    r"hold|course|consideration|review|weeks?|months?|years?|\d)\b)[a-z]{3,}"
 )
+
+
+def other_treaty_regex(kinds: list[str]) -> re.Pattern[str]:
+    """A treaty "on" something else, or one of the ``kinds`` of deal (folded words)."""
+    if not kinds:
+        return re.compile(_TREATY_ON)
+    return re.compile(
+        _TREATY_ON + r"|\b(" + "|".join(phrase_pattern(k) for k in kinds) + r")\s+(\w+\s+)?"
+        r"(treaty|pact|deal|agreement|accord|convention)s?\b"
+    )
+
+
 # a law, order or decree coming into force is not the treaty doing so
 OTHER_ACT = re.compile(r"\b(law|order|decree|directive|regulation|resolution|ban|tariffs?)\b")
 OURS = re.compile(r"\b(strategic|comprehensive|partnership)\b")
@@ -116,15 +123,32 @@ THREAT = re.compile(
 )
 
 # --- parliaments: which party ratified -----------------------------------------------------------
-RUSSIA_BODY = re.compile(
-    r"\b(state duma|duma|federation council|senators?|russian (lawmakers|parliament|"
-    r"legislators|mps|deputies)|upper house|lower house|putin\b[^.]{0,40}\blaw)\b"
-)
-IRAN_BODY = re.compile(
-    r"\b(majlis|majles|qalibaf|iranian (parliament|lawmakers|legislators|mps)|iran's parliament|"
-    r"parliament of iran|guardian council|islamic consultative assembly|ghalibaf|"
-    r"expediency council|pezeshkian\b[^.]{0,40}\b(law|promulgat\w*))\b"
-)
+# A party's ratifying bodies are data (the topic's ``bodies``), written as phrases: words
+# matched whole, "…" for "followed, within the sentence, by", a trailing "*" for any ending.
+_WITHIN_SENTENCE = r"\b[^.]{0,40}\b"
+
+
+def phrase_pattern(phrase: str) -> str:
+    """The regular expression (without outer word boundaries) of one phrase, folded."""
+    parts = []
+    for part in re.split(r"\s*(?:…|\.\.\.)\s*", phrase.strip()):
+        words = []
+        for word in part.split(" "):
+            if word.endswith("*"):
+                words.append(re.escape(word[:-1]) + r"\w*")
+            else:
+                words.append(re.escape(word))
+        parts.append(" ".join(words))
+    return _WITHIN_SENTENCE.join(p for p in parts if p)
+
+
+def phrases_regex(phrases: list[str]) -> re.Pattern[str] | None:
+    """Any of ``phrases`` (folded), word-bounded; None when there are none."""
+    if not phrases:
+        return None
+    return re.compile(r"\b(" + "|".join(phrase_pattern(p) for p in phrases) + r")\b")
+
+
 ANY_PARLIAMENT = re.compile(r"\b(parliament\w*|lawmakers|legislat\w+|mps|deputies|senat\w+)\b")
 
 # --- entry into force ----------------------------------------------------------------------------
@@ -144,24 +168,37 @@ IN_FORCE_PROVISION = re.compile(
 )
 
 # --- ratification, and the steps before it -------------------------------------------------------
-SUBMITTED = re.compile(
-    r"\b(submit\w*|sen[dt]\w*|forward\w*|introduc\w*|table[ds]?|refer\w*)\b[^.]{0,80}\b"
-    r"(for ratification|to the (state )?duma|to (the )?parliament|to (the )?majl[ie]s)"
-    r"( for (approval|ratification|consideration))?|"
-    r"\bratification (bill|law draft)\b[^.]{0,40}\b(submit\w*|introduc\w*|sent)|"
-    r"\b(receiv\w*)\b[^.]{0,40}\bfor ratification|"
-    r"\bcommittee\b[^.]{0,40}\b(recommend\w*|back\w*|approv\w*|endors\w*|support\w*)|"
-    r"\b(awaiting|awaits|pending|await) (its |their )?ratification"
-)
+def submitted_regex(bodies: list[str]) -> re.Pattern[str]:
+    """Submitted for ratification, to parliament or to one of the ``bodies`` (plain names)."""
+    names = sorted(bodies, key=len, reverse=True)
+    to_body = "".join(rf"|to (the )?({'|'.join(phrase_pattern(b) for b in names)})" if names
+                      else "")
+    return re.compile(
+        r"\b(submit\w*|sen[dt]\w*|forward\w*|introduc\w*|table[ds]?|refer\w*)\b[^.]{0,80}\b"
+        r"(for ratification|to (the )?parliament" + to_body + r")"
+        r"( for (approval|ratification|consideration))?|"
+        r"\bratification (bill|law draft)\b[^.]{0,40}\b(submit\w*|introduc\w*|sent)|"
+        r"\b(receiv\w*)\b[^.]{0,40}\bfor ratification|"
+        r"\bcommittee\b[^.]{0,40}\b(recommend\w*|back\w*|approv\w*|endors\w*|support\w*)|"
+        r"\b(awaiting|awaits|pending|await) (its |their )?ratification"
+    )
+
+
 RATIFY = re.compile(r"\bratif(y|ies|ied|ying|ication)\b")
-APPROVE = re.compile(
-    r"\b(approv\w*|endors\w*|pass(es|ed)?|vot(e|ed|es) (for|in favou?r of|to (approve|ratify))|"
-    r"back(s|ed)?|clear(s|ed)|(found|finds|deemed|declared) (\w+ ){0,3}(consistent|compatible)|"
-    r"green-?light\w*|rubber-?stamp\w*|adopt\w*|okay\w*|oks|ok'd|"
-    r"promulgat\w*|(ratification |majl[ie]s |duma |parliament's |parliamentary )vote|"
-    r"gave (its|their) (approval|consent|final approval|go-ahead)|signs? (off|into law)|"
-    r"sign(s|ed)? (the |a )?(law|bill|federal law))\b"
-)
+def approve_regex(bodies: list[str]) -> re.Pattern[str]:
+    """A parliament's approval; "<body> vote" for each of the ``bodies`` (plain names)."""
+    names = sorted(bodies, key=len, reverse=True)
+    body_vote = "".join(f"{phrase_pattern(b)} |" for b in names)
+    return re.compile(
+        r"\b(approv\w*|endors\w*|pass(es|ed)?|vot(e|ed|es) (for|in favou?r of|to (approve|ratify))|"
+        r"back(s|ed)?|clear(s|ed)|(found|finds|deemed|declared) (\w+ ){0,3}(consistent|compatible)|"
+        r"green-?light\w*|rubber-?stamp\w*|adopt\w*|okay\w*|oks|ok'd|"
+        r"promulgat\w*|(ratification |" + body_vote + r"parliament's |parliamentary )vote|"
+        r"gave (its|their) (approval|consent|final approval|go-ahead)|signs? (off|into law)|"
+        r"sign(s|ed)? (the |a )?(law|bill|federal law))\b"
+    )
+
+
 EXCHANGE = re.compile(r"\bexchang\w* (\w+ ){0,3}(notes|instruments|documents)\b")
 DRAFT_APPROVAL = re.compile(
     r"\b(approv\w*|endors\w*)\b[^.]{0,40}\bdraft\b|\bdraft\b[^.]{0,30}\b(approv\w*)|"
@@ -208,21 +245,33 @@ DELAYED = re.compile(
 DELAY_NEGATED = re.compile(r"\b(without|no|not) (any )?(further )?(delay|postponement|suspension)")
 # After signature: a party leaves the treaty, or stops applying it. Talks suspended before
 # signature are a delay (above), not this: the treaty itself must be what is left or suspended.
-_TREATY_NOUN = (
-    r"(the |this |its |their |a )?((comprehensive|strategic|partnership|landmark|new|bilateral|"
-    r"historic|major|cooperation|20-year|twenty-year|\w+-\w+|russian|iranian|russia's|iran's) )"
-    r"{0,4}(treaty|pact|partnership agreement)"
-)
-WITHDRAWAL = re.compile(
-    r"\b(withdr(ew|aw|aws|awn|awing)|pull(ed|s|ing)? out) from " + _TREATY_NOUN + r"|"
-    r"\b(terminat(e|ed|es|ing)|renounc(e|ed|es|ing)|scrap(s|ped|ping)?|"
-    r"annul(s|led|ling)?) " + _TREATY_NOUN
-)
-SUSPENDED_TREATY = re.compile(
-    r"\bsuspen(d|ds|ded|ding) (the |its |their )?(implementation|application|participation|"
-    r"operation|obligations?)( \w+){0,2} (of|in|under) " + _TREATY_NOUN + r"|"
-    r"\bsuspen(d|ds|ded|ding) " + _TREATY_NOUN
-)
+def _treaty_noun(party_words: list[str]) -> str:
+    """"the (new, landmark, <party>'s ...) treaty": ``party_words`` are the parties' names."""
+    words = "".join(f"|{phrase_pattern(w)}|{phrase_pattern(w)}'s" for w in party_words)
+    return (
+        r"(the |this |its |their |a )?((comprehensive|strategic|partnership|landmark|new|"
+        r"bilateral|historic|major|cooperation|20-year|twenty-year|\w+-\w+" + words + r") )"
+        r"{0,4}(treaty|pact|partnership agreement)"
+    )
+
+
+def withdrawal_regex(party_words: list[str]) -> re.Pattern[str]:
+    noun = _treaty_noun(party_words)
+    return re.compile(
+        r"\b(withdr(ew|aw|aws|awn|awing)|pull(ed|s|ing)? out) from " + noun + r"|"
+        r"\b(terminat(e|ed|es|ing)|renounc(e|ed|es|ing)|scrap(s|ped|ping)?|"
+        r"annul(s|led|ling)?) " + noun
+    )
+
+
+def suspended_treaty_regex(party_words: list[str]) -> re.Pattern[str]:
+    noun = _treaty_noun(party_words)
+    return re.compile(
+        r"\bsuspen(d|ds|ded|ding) (the |its |their )?(implementation|application|participation|"
+        r"operation|obligations?)( \w+){0,2} (of|in|under) " + noun + r"|"
+        r"\bsuspen(d|ds|ded|ding) " + noun
+    )
+
 
 # --- drafting work -------------------------------------------------------------------------------
 DRAFTING = re.compile(

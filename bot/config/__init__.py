@@ -1,7 +1,7 @@
 """The watchlist (``watchlist.yaml``): what the bot follows, how it polls, where it posts.
 
-Public API (imported on first use, so that ``bot.config.topic`` or ``bot.config.units`` stay
-cheap to import without pydantic and ruamel.yaml)::
+Public API (imported on first use, so that ``bot.config.units`` stays cheap to import without
+pydantic and ruamel.yaml; ``bot.config.topic`` reads the default topic's YAML file)::
 
     check_watchlist(path, *, env=None, text=None) -> (Watchlist | None, [Problem])
     load_watchlist(path, *, env=None) -> Watchlist          raises ConfigError(problems)

@@ -84,8 +84,27 @@ class Watchlist(StrictModel):
         return self
 
     def _issues(self) -> Iterator[WatchlistIssue]:
+        yield from self._topic_issues()
         yield from self._feed_issues()
         yield from self._output_issues()
+
+    def _topic_issues(self) -> Iterator[WatchlistIssue]:
+        written = "lookalikes" in self.topic.model_fields_set
+        for lookalike, i, party in self.topic.party_lookalike_clashes():
+            name = self.topic.lookalikes[lookalike][i]
+            if written:
+                yield (
+                    ("topic", "lookalikes", lookalike, i),
+                    f"look-alike `{lookalike}` lists `{name}`, a name of the party `{party}`: "
+                    "every sentence naming that party would be read as about the other treaty",
+                )
+            else:
+                yield (
+                    ("topic", "parties", party),
+                    f"the default look-alike `{lookalike}` lists `{name}`, a name of the party "
+                    f"`{party}`: set `lookalikes:` for this topic (the other treaties that "
+                    "share its words)",
+                )
 
     def _feed_issues(self) -> Iterator[WatchlistIssue]:
         seen: dict[str, int] = {}

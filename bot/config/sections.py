@@ -7,11 +7,14 @@ URLs without ``allow_local: true``) is checked by :class:`bot.config.schema.Watc
 
 from __future__ import annotations
 
+import copy
 import re
 import zoneinfo
+from collections.abc import Iterator
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bot.config.fields import (
     Aliases,
@@ -24,8 +27,9 @@ from bot.config.fields import (
     resolve_path,
 )
 from bot.config.suggest import closest_match
-from bot.config.topic import DEFAULT_KEYWORDS, DEFAULT_NAME, DEFAULT_PARTIES
+from bot.config.topic import DEFAULT_NAME, DEFAULT_TOPIC, PARTY_KEYS, Topic
 from bot.redact import redact_url
+from bot.text import fold
 
 __all__ = [
     "CommandsConfig",
@@ -38,18 +42,104 @@ __all__ = [
 ]
 
 
-class TopicConfig(StrictModel):
-    """``topic:``: the treaty's names, its parties and their aliases, keywords.
+def _default(attribute: str) -> Any:
+    value = getattr(DEFAULT_TOPIC, attribute)
+    return lambda: copy.deepcopy(value)
 
-    Its defaults are those of :class:`bot.config.topic.Topic`, which the matcher is built from.
+
+class TopicConfig(StrictModel):
+    """``topic:``: the treaty's name, its parties (each a list of names, or ``{names, bodies,
+    display}``), keywords, aliases, the other agreements and look-alike treaties it is not, and
+    its official sources.
+
+    Its defaults are the default topic's (``bot/config/data/default_topic.yaml``, read the same
+    way). A party written as a plain list keeps the default topic's bodies and display name for
+    the same key, so a ``topic:`` written before parties had bodies reads as it always did;
+    ``bodies`` and ``display`` hold what the mapping form of a party gives.
     """
 
     name: str = Field(default=DEFAULT_NAME, min_length=1)
-    parties: dict[str, Aliases] = Field(
-        default_factory=lambda: {k: list(v) for k, v in DEFAULT_PARTIES.items()}, min_length=1
-    )
-    keywords: Aliases = Field(default_factory=lambda: list(DEFAULT_KEYWORDS))
+    parties: dict[str, Aliases] = Field(default_factory=_default("parties"), min_length=1)
+    keywords: Aliases = Field(default_factory=_default("keywords"))
     aliases: Words = Field(default_factory=list)
+    bodies: dict[str, list[Annotated[str, Field(min_length=1)] | Aliases]] = Field(
+        default_factory=_default("bodies"))
+    display: dict[str, str] = Field(default_factory=_default("display"))
+    other_agreements: Words = Field(default_factory=_default("other_agreements"))
+    lookalikes: dict[str, Aliases] = Field(default_factory=_default("lookalikes"))
+    official_sources: Words = Field(default_factory=_default("official_sources"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_parties(cls, data: object) -> object:
+        """``parties: {x: {names, bodies, display}}`` into ``parties``, ``bodies``, ``display``;
+        a party written as a list keeps the default topic's bodies and display name."""
+        if not isinstance(data, dict) or not isinstance(data.get("parties"), dict):
+            return data
+        data = dict(data)
+        parties: dict[str, Any] = {}
+        bodies = dict(data.get("bodies") or {})
+        display = dict(data.get("display") or {})
+        for party, value in data["parties"].items():
+            if isinstance(value, dict):
+                if set(map(str, value)) - set(PARTY_KEYS):
+                    parties[party] = value  # refused, with a message, by _check_parties
+                    continue
+                parties[party] = value.get("names")
+                if value.get("bodies") is not None:
+                    bodies[party] = value["bodies"]
+                if value.get("display") is not None:
+                    display[party] = value["display"]
+            else:
+                parties[party] = value
+            if party not in bodies and party in DEFAULT_TOPIC.bodies:
+                bodies[party] = list(DEFAULT_TOPIC.bodies[party])
+            if party not in display and party in DEFAULT_TOPIC.display:
+                display[party] = DEFAULT_TOPIC.display[party]
+        data["parties"] = parties
+        data["bodies"] = {p: v for p, v in bodies.items() if p in parties}
+        data["display"] = {p: v for p, v in display.items() if p in parties}
+        return data
+
+    @field_validator("parties", mode="before")
+    @classmethod
+    def _check_parties(cls, value: object) -> object:
+        for party, entry in (value.items() if isinstance(value, dict) else ()):
+            if isinstance(entry, dict):
+                unknown = sorted(set(map(str, entry)) - set(PARTY_KEYS))
+                hint = closest_match(unknown[0], PARTY_KEYS) if unknown else None
+                did_you_mean = f", did you mean `{hint}`?" if hint else ""
+                raise ValueError(
+                    f"party `{party}` has an unknown key `{unknown[0] if unknown else ''}`"
+                    f"{did_you_mean} (a party is a list of names, or "
+                    f"{{{', '.join(PARTY_KEYS)}}})"
+                )
+        return value
+
+    def to_topic(self) -> Topic:
+        """The runtime Topic the matcher is built from."""
+        return Topic(
+            name=self.name,
+            parties={k: list(v) for k, v in self.parties.items()},
+            keywords=list(self.keywords),
+            aliases=list(self.aliases),
+            lookalikes={k: list(v) for k, v in self.lookalikes.items()},
+            bodies={k: [b if isinstance(b, str) else list(b) for b in v]
+                    for k, v in self.bodies.items()},
+            display=dict(self.display),
+            other_agreements=list(self.other_agreements),
+            official_sources=list(self.official_sources),
+        )
+
+    def party_lookalike_clashes(self) -> Iterator[tuple[str, int, str]]:
+        """(look-alike, index, party) for each look-alike name that is also a party's name:
+        a sentence naming that party would be read as being about the other treaty."""
+        names = {fold(n): p for p, values in self.parties.items() for n in values}
+        for lookalike, values in self.lookalikes.items():
+            for i, value in enumerate(values):
+                party = names.get(fold(value))
+                if party is not None:
+                    yield lookalike, i, party
 
 
 class PollConfig(StrictModel):
@@ -96,7 +186,7 @@ class DigestConfig(StrictModel):
             hint = closest_match(value, zoneinfo.available_timezones())
             did_you_mean = f", did you mean `{hint}`?" if hint else ""
             raise ValueError(
-                f"unknown time zone {value!r}{did_you_mean} (use an IANA name like Europe/Moscow)"
+                f"unknown time zone {value!r}{did_you_mean} (use an IANA name like Europe/Paris)"
             ) from None
         return value
 

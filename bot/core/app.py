@@ -342,7 +342,8 @@ class App:
         ]
         current: dict[str, Any] = dict(self.db.current_status() or {})
         digest = daily_digest(self.engine.topic.name if self.engine else "", current.get("status"),
-                              current.get("party"), current.get("since"), stories, day)
+                              current.get("party"), current.get("since"), stories, day,
+                              self.engine.topic.party_labels() if self.engine else None)
         self.db.enqueue_digest(digest, [o.key for o in self.watchlist.outputs],
                                once_key=f"daily:{day}")
         await self.deliver()

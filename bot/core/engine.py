@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.analysis.classify import Finding, SentenceClassifier
 from bot.analysis.decide import Decision, DecisionSettings, decide, timeline
@@ -99,7 +99,9 @@ class Engine:
                  outputs: list[str]) -> None:
         self.db = db
         self.topic = topic
-        self.settings = settings
+        # "ratified by both" means by every party of this topic
+        self.settings = (settings if settings.parties == tuple(topic.parties)
+                         else replace(settings, parties=tuple(topic.parties)))
         self.outputs = outputs
         self.analyzer = Analyzer(topic)
         # stored fingerprints never change: each is read and parsed once (least recently used
@@ -235,7 +237,8 @@ class Engine:
             history = timeline(evidence, self.settings)
             if history and history[-1].key == decision.key:
                 history[-1] = decision  # the current status carries all its evidence to date
-            digest = baseline_digest(self.topic.name, decision, history, counts, seed_notes or [])
+            digest = baseline_digest(self.topic.name, decision, history, counts, seed_notes or [],
+                                     self.topic.party_labels())
             with self.db.batch():  # the history and its digest: both, or neither
                 previous_status = None
                 for step in history:
@@ -253,7 +256,8 @@ class Engine:
         if mark is not None:  # every relevant story since the last status digest
             new_stories = self.db.stories_after(int(mark))
         digest = status_change_digest(self.topic.name, current["status"], current["party"],
-                                      decision, counts, new_stories or [])
+                                      decision, counts, new_stories or [],
+                                      self.topic.party_labels())
         with self.db.batch():  # the status, its digest and the mark: all, or none
             self.db.add_status(decision.status.value, current["status"], decision.since,
                                decision.party, [e.to_json() for e in decision.evidence])

@@ -4,6 +4,7 @@ Discord's ``/treaty``, Slack's slash command and the web page read and act throu
 :class:`TreatyService` only::
 
     topic                  the treaty's name
+    party_names            how the topic names its parties (and "both")
     status()               the current status view (``bot.core.views.status_report``)
     history()              the status changes, oldest first
     sources(...)           the articles read
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,6 +39,7 @@ from bot.core.views import (
     sources_report,
     status_report,
 )
+from bot.delivery.digests import PARTY_NAMES
 from bot.delivery.formats import render_timeline_png
 from bot.store import Database
 
@@ -55,6 +57,9 @@ class TreatyService(Protocol):
 
     @property
     def topic(self) -> str: ...
+
+    @property
+    def party_names(self) -> Mapping[str, str]: ...
 
     @property
     def check_roles(self) -> list[str]: ...
@@ -132,9 +137,11 @@ class StoreService:
                  feeds: FeedList | Callable[[], FeedList] | None = None, *,
                  scheduler_alive: Callable[[], bool] = lambda: True,
                  last_cycle: Callable[[], str | None] | None = None,
-                 timeline_png: Callable[[], bytes | None] | None = None) -> None:
+                 timeline_png: Callable[[], bytes | None] | None = None,
+                 party_names: Callable[[], Mapping[str, str]] | None = None) -> None:
         self._db = db
         self._topic = topic
+        self._party_names = party_names
         self._feeds = feeds if feeds is not None else []
         self._scheduler_alive = scheduler_alive
         self._last_cycle = last_cycle
@@ -151,6 +158,11 @@ class StoreService:
     @property
     def topic(self) -> str:
         return self._topic() if callable(self._topic) else self._topic
+
+    @property
+    def party_names(self) -> Mapping[str, str]:
+        """How the topic names its parties (and "both"), for status and history texts."""
+        return self._party_names() if self._party_names else PARTY_NAMES
 
     @property
     def check_roles(self) -> list[str]:
@@ -247,7 +259,8 @@ class AppService(StoreService):
         super().__init__(None, lambda: app.watchlist.topic.name, self._configured,
                          scheduler_alive=app.scheduler_running,
                          last_cycle=lambda: app.last_cycle_at or last_feed_attempt(self.db),
-                         timeline_png=self._cached_timeline_png)
+                         timeline_png=self._cached_timeline_png,
+                         party_names=lambda: app.watchlist.topic.to_topic().party_labels())
 
     @property
     def db(self) -> Database:

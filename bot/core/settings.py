@@ -7,20 +7,18 @@ from pathlib import Path
 from typing import Any
 
 from bot.analysis.decide import DecisionSettings
-from bot.config import DEFAULT_LOOKALIKES, Topic, Watchlist, check_watchlist
+from bot.config import Topic, Watchlist, check_watchlist
 from bot.store import Database
 
 
 def topic_from(watchlist: Watchlist) -> Topic:
-    t = watchlist.topic
-    return Topic(name=t.name, parties={k: list(v) for k, v in t.parties.items()},
-                 keywords=list(t.keywords), aliases=list(t.aliases),
-                 lookalikes=dict(DEFAULT_LOOKALIKES))
+    return watchlist.topic.to_topic()
 
 
 def settings_from(watchlist: Watchlist) -> DecisionSettings:
     return DecisionSettings(min_sources=watchlist.status.min_sources,
-                            min_confidence_single=watchlist.status.min_confidence_single)
+                            min_confidence_single=watchlist.status.min_confidence_single,
+                            parties=tuple(watchlist.topic.parties))
 
 
 LAST_GOOD_WATCHLIST = "last_good_watchlist"  # kv key: the text of the last watchlist in use

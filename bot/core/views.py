@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from bot.delivery.digests import PARTY_NAMES, evidence_block, status_phrase
+from bot.delivery.digests import evidence_block, party_name, status_phrase
 from bot.redact import redact_text, redact_url
 from bot.store import Database
 
@@ -109,11 +110,12 @@ def empty_status(topic: str, watched: list[str] | None = None) -> StatusView:
             "feeds": {"total": len(watched or []), "failing": 0}}
 
 
-def status_text(report: StatusView) -> str:
+def status_text(report: StatusView, parties: Mapping[str, str] | None = None) -> str:
+    """``parties``: how the topic names its parties (``Topic.party_labels()``)."""
     if report["status"] is None:
         return (f"{report['topic']}\nNo status yet: run `treatybot run --once` to load the baseline "
                 "and check the feeds.")
-    phrase = status_phrase(report["status"], report.get("party"))
+    phrase = status_phrase(report["status"], report.get("party"), parties)
     lines = [
         report["topic"],
         f"Status: {phrase.upper()} since {report['since'] or 'an unknown date'}",
@@ -139,13 +141,13 @@ def history_report(db: Database) -> list[HistoryEntry]:
     ]
 
 
-def history_text(history: list[HistoryEntry]) -> str:
+def history_text(history: list[HistoryEntry], parties: Mapping[str, str] | None = None) -> str:
     if not history:
         return "No status changes recorded yet."
     lines = []
     for h in history:
         who = h["party"]
-        party = f" by {PARTY_NAMES.get(who, who)}" if who and h["status"] == "ratified" else ""
+        party = f" by {party_name(who, parties)}" if who and h["status"] == "ratified" else ""
         lines.append(f"{h['date'] or '????-??-??'}  {h['status']}{party}")
         for e in h["evidence"][:1]:
             quote = (e.get("quote") or "")[:200]

@@ -6,22 +6,32 @@ the formats (``bot.delivery.formats``) lay the same facts out for Discord, Slack
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bot.analysis.decide import Decision
 from bot.clock import now_iso
+from bot.config.topic import DEFAULT_TOPIC
 from bot.models import Digest, DigestKind, Evidence, Status
 from bot.redact import redact_text
 
-PARTY_NAMES = {"russia": "Russia", "iran": "Iran", "both": "Russia and Iran"}
+# How digests name the parties when no topic is given: the default topic's display names.
+PARTY_NAMES: Mapping[str, str] = DEFAULT_TOPIC.party_labels()
 
 
-def status_phrase(status: str | None, party: str | None = None) -> str:
+def party_name(party: str, parties: Mapping[str, str] | None = None) -> str:
+    """``party`` (a key, or "both") as the topic names it."""
+    return (PARTY_NAMES if parties is None else parties).get(party, party)
+
+
+def status_phrase(status: str | None, party: str | None = None,
+                  parties: Mapping[str, str] | None = None) -> str:
+    """``parties``: the topic's party labels (``Topic.party_labels()``)."""
     if status is None:
         return "unknown (no evidence yet)"
     label = Status(status).label
     if status == Status.RATIFIED.value and party:
-        return f"{label} (by {PARTY_NAMES.get(party, party)})"
+        return f"{label} (by {party_name(party, parties)})"
     return label
 
 
@@ -56,9 +66,10 @@ def _counts_line(counts: dict[str, int], sources: int) -> str:
 
 
 def baseline_digest(topic_name: str, decision: Decision, history: list[Decision],
-                    counts: dict[str, int], notes: list[str]) -> Digest:
+                    counts: dict[str, int], notes: list[str],
+                    parties: Mapping[str, str] | None = None) -> Digest:
     status = decision.status.value if decision.status else None
-    phrase = status_phrase(status, decision.party)
+    phrase = status_phrase(status, decision.party, parties)
     lines = [f"{topic_name}", f"Status: {phrase.upper()} since {decision.since or 'an unknown date'}."]
     if decision.evidence:
         lines += ["", "Why:", evidence_block(decision.evidence)]
@@ -92,9 +103,11 @@ def baseline_digest(topic_name: str, decision: Decision, history: list[Decision]
 
 def status_change_digest(topic_name: str, previous: str | None, previous_party: str | None,
                          decision: Decision, counts: dict[str, int],
-                         new_stories: list[dict[str, Any]]) -> Digest:
+                         new_stories: list[dict[str, Any]],
+                         parties: Mapping[str, str] | None = None) -> Digest:
     status = decision.status.value if decision.status else None
-    old, new = status_phrase(previous, previous_party), status_phrase(status, decision.party)
+    old = status_phrase(previous, previous_party, parties)
+    new = status_phrase(status, decision.party, parties)
     lines = [topic_name, f"Status changed: {old} → {new.upper()} (since {decision.since or '?'})."]
     if decision.evidence:
         lines += ["", "Why:", evidence_block(decision.evidence)]
@@ -160,9 +173,10 @@ def notice_digest(kind: DigestKind, title: str, text: str, *, status: str | None
 
 
 def daily_digest(topic_name: str, status: str | None, party: str | None, since: str | None,
-                 stories: list[dict[str, Any]], day: str) -> Digest:
+                 stories: list[dict[str, Any]], day: str,
+                 parties: Mapping[str, str] | None = None) -> Digest:
     """The optional daily summary: the day's relevant stories, even without a status change."""
-    phrase = status_phrase(status, party)
+    phrase = status_phrase(status, party, parties)
     lines = [topic_name, f"Status: {phrase.upper()} since {since or 'an unknown date'} (unchanged)."]
     if stories:
         lines += ["", f"Relevant stories in the last 24 hours ({len(stories)}):"]

@@ -51,7 +51,7 @@ ACCEPT = (
 
 
 DEFAULT_USER_AGENT = (f"treatybot/{__version__} "
-                      "(a feed reader following the Russia-Iran treaty)")
+                      "(a feed reader following a treaty's status in the news)")
 
 
 @dataclass

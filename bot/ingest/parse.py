@@ -72,7 +72,7 @@ _MAX_SUFFIX_CHARS = 60
 def split_source_suffix(title: str) -> tuple[str, str | None]:
     """Split an aggregator-style " - Outlet" suffix off a title.
 
-    "Putin and Pezeshkian sign treaty - Reuters" -> ("Putin and Pezeshkian sign treaty", "Reuters")
+    "Two presidents sign treaty - Reuters" -> ("Two presidents sign treaty", "Reuters")
     A title without a short outlet-like suffix comes back unchanged with None.
     """
     best: tuple[str, str] | None = None

@@ -105,7 +105,8 @@ def _open_db(state_dir: Path) -> Database | None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="treatybot")
 def main() -> None:
-    """Follow the Russia–Iran Treaty on Comprehensive Strategic Partnership and post its status."""
+    """Follow a treaty in the news (the watchlist's topic, by default the packaged one) and post
+    its status."""
 
 
 def _http_address(ctx: click.Context, param: click.Parameter,

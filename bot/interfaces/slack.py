@@ -100,9 +100,9 @@ def help_text(unknown: str | None = None) -> str:
 def command_text(service: TreatyService, subcommand: str) -> str:
     """The plain text for one subcommand, from the shared report texts."""
     if subcommand == "status":
-        return status_text(service.status())
+        return status_text(service.status(), service.party_names)
     if subcommand == "history":
-        return history_text(service.history())
+        return history_text(service.history(), service.party_names)
     if subcommand == "sources":
         return sources_text(service.sources(relevant_only=True, limit=SOURCES_SHOWN))
     if subcommand == "feeds":

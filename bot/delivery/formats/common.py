@@ -216,7 +216,8 @@ def summary_line(digest: Digest) -> str:
             return f"Treaty status changed: {status_label(previous)} → {status_label(status)}"
         return f"Treaty status changed to {status_label(status)}"
     if kind == DigestKind.BASELINE and status:
-        return f"Now following the Russia–Iran treaty; current status: {status_label(status)}"
+        topic = (digest.text or "").split("\n", 1)[0].strip() or "the treaty"
+        return f"Now following {topic}; current status: {status_label(status)}"
     if kind == DigestKind.DAILY and status:
         return f"Daily treaty digest; status: {status_label(status)}"
     if kind is not None:

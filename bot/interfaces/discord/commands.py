@@ -189,7 +189,7 @@ class TreatyCommands(app_commands.Group):
     watch = app_commands.Group(name="watch", description="The feeds in the watchlist")
 
     def __init__(self, service: TreatyService) -> None:
-        super().__init__(name="treaty", description="The Russia–Iran treaty tracker",
+        super().__init__(name="treaty", description="The treaty tracker",
                          guild_only=True)
         self.service = service
         self._check_lock = asyncio.Lock()
@@ -199,12 +199,14 @@ class TreatyCommands(app_commands.Group):
     async def status(self, interaction: Interaction) -> None:
         report = self.service.status()
         colour = COLOURS.get(report["status"] or "", COLOURS["neutral"])
-        await reply(interaction, embed=embed("Treaty status", status_text(report), colour=colour))
+        text = status_text(report, self.service.party_names)
+        await reply(interaction, embed=embed("Treaty status", text, colour=colour))
 
     @app_commands.command(name="history", description="The status changes, oldest first")
     async def history(self, interaction: Interaction) -> None:
         history = self.service.history()
-        answer = embed("Status history", history_text(history), keep_end=True)
+        answer = embed("Status history", history_text(history, self.service.party_names),
+                       keep_end=True)
         if not history:
             await reply(interaction, embed=answer)
             return

@@ -91,7 +91,8 @@ def _evidence(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _timeline(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _timeline(history: Sequence[Mapping[str, Any]],
+              parties: Mapping[str, str]) -> list[dict[str, Any]]:
     """One entry per status change: its date, phrase and first quote with its source."""
     steps = []
     for change in history:
@@ -99,7 +100,7 @@ def _timeline(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         source = next((e.get("source") for e in change["evidence"] if e.get("source")), "")
         steps.append({
             "date": change["date"],
-            "phrase": status_phrase(change["status"], change.get("party")),
+            "phrase": status_phrase(change["status"], change.get("party"), parties),
             "quote": quote[:TIMELINE_QUOTE_MAX],
             "source": source,
         })
@@ -109,14 +110,14 @@ def _timeline(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def page_html(service: TreatyService) -> str:
     """The whole page, read from ``service`` now."""
     report = service.status()
-    phrase = (status_phrase(report["status"], report.get("party"))
+    phrase = (status_phrase(report["status"], report.get("party"), service.party_names)
               if report["status"] is not None else "")
     return TEMPLATES.get_template("page.html").render(
         topic=service.topic,
         report=report,
         phrase=phrase,
         evidence=_evidence(report["evidence"]),
-        timeline=_timeline(service.history()),
+        timeline=_timeline(service.history(), service.party_names),
         has_timeline_image=timeline_image(service) is not None,
         sources=service.sources(relevant_only=True, limit=SOURCES_SHOWN),
         feeds=service.feeds(),
