@@ -61,6 +61,9 @@ class ArticleRelevance:
     reason: str = ""
 
 
+_PAIR_JOINER = re.compile(r"\s*[-‐-―/]\s*")  # "A-B", "A – B", "A/B": two parties naming a treaty
+
+
 class TopicMatcher:
     """A Topic compiled into regular expressions and a fuzzy alias table."""
 
@@ -195,6 +198,24 @@ class TopicMatcher:
                 distance = abs(m.start() - position)
                 if best is None or distance < best[0]:
                     best = (distance, party)
+        return best[1] if best else None
+
+    def acting_party(self, folded: str, position: int) -> str | None:
+        """Like :meth:`nearest_party`, but a pair of parties that names the treaty itself
+        ("the A-B treaty ratified") says nothing of who acted: mentions joined
+        to another party's by a dash or slash are left out, and None when only those remain."""
+        mentions = sorted((m.start(), m.end(), party) for party, regex in self._party_res.items()
+                          for m in regex.finditer(folded))
+        paired: set[int] = set()
+        for i, (_, end, party) in enumerate(mentions):
+            for j in range(i + 1, len(mentions)):
+                start, _, other = mentions[j]
+                if other != party and _PAIR_JOINER.fullmatch(folded[end:start]):
+                    paired.update((i, j))
+        best: tuple[int, str] | None = None
+        for i, (start, _, party) in enumerate(mentions):
+            if i not in paired and (best is None or abs(start - position) < best[0]):
+                best = (abs(start - position), party)
         return best[1] if best else None
 
     def sentence_facts(self, sentence: str) -> SentenceFacts:

@@ -112,6 +112,9 @@ def ratification(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Findi
             continue
         if not is_ratify_word and not (voters or ANY_PARLIAMENT.search(folded)):
             continue
+        other = None if is_ratify_word else OTHER_DOCUMENT.match(folded[m.end():])
+        if other and not re.search(r"\b(laws?|bills?)\b", other.group(0)):
+            continue  # "parliament adopts a statement on the deal": another document approved
         if not voters and ctx.matcher.third_country_body(folded):
             continue  # "<third country>'s <same-named body> ratified": not a party's
         if not ctx.bound(m) or ctx.is_negated(m):
@@ -130,7 +133,7 @@ def ratification(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Findi
         elif len(voters) == 1:
             party = next(iter(voters))
         else:
-            party = ctx.matcher.nearest_party(folded, m.start())
+            party = ctx.matcher.acting_party(folded, m.start())
         rule = "parliament_approval" if not is_ratify_word else "ratified"
         if re.search(r"\bsigns?\b|\bsigned\b", folded) and re.search(r"\blaw\b", folded):
             rule = "signs_law_ratifying"
