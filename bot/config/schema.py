@@ -27,6 +27,8 @@ from bot.config.sections import (
     PollConfig,
     StatusConfig,
     TopicConfig,
+    TopicEntry,
+    topic_slug,
 )
 from bot.config.units import format_duration, format_size
 from bot.redact import redact_url
@@ -46,6 +48,9 @@ class Watchlist(StrictModel):
     """The effective watchlist. Build it with :func:`check_watchlist` / :func:`load_watchlist`."""
 
     topic: TopicConfig = Field(default_factory=TopicConfig)
+    # ``topics:`` (several topics) instead of ``topic:``; after checking, it holds every topic
+    # in either case (a lone ``topic:`` is one entry) and ``topic`` is the first of them.
+    topics: list[TopicEntry] = Field(default_factory=list)
     seeds: str = Field(default="seeds", min_length=1)
     poll: PollConfig = Field(default_factory=PollConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
@@ -75,6 +80,7 @@ class Watchlist(StrictModel):
     def _check_whole(self, info: ValidationInfo) -> Watchlist:
         """Issues go to ``context["issues"]`` (a list) when given, else raise together."""
         issues = list(self._issues())
+        self._fill_topics()
         self._assign_output_keys()
         collect = (info.context or {}).get("issues")
         if isinstance(collect, list):
@@ -89,22 +95,60 @@ class Watchlist(StrictModel):
         yield from self._output_issues()
 
     def _topic_issues(self) -> Iterator[WatchlistIssue]:
-        written = "lookalikes" in self.topic.model_fields_set
-        for lookalike, i, party in self.topic.party_lookalike_clashes():
-            name = self.topic.lookalikes[lookalike][i]
+        if "topics" not in self.model_fields_set:
+            yield from self._lookalike_issues(self.topic, ("topic",))
+            return
+        if "topic" in self.model_fields_set:
+            yield (
+                ("topics",),
+                "both `topic:` and `topics:`; keep one (write a single topic as one entry of "
+                "`topics:`)",
+            )
+        if not self.topics:
+            yield ("topics",), "no topics; add one, or remove `topics:` for the default topic"
+        seen: dict[str, int] = {}
+        for i, entry in enumerate(self.topics):
+            first = seen.setdefault(entry.id, i)
+            if first != i:
+                yield (
+                    ("topics", i, "id"),
+                    f"duplicate topic id `{entry.id}` (topics[{first}] has it too)",
+                )
+            yield from self._lookalike_issues(entry, ("topics", i))
+
+    @staticmethod
+    def _lookalike_issues(
+        topic: TopicConfig, where: tuple[Any, ...]
+    ) -> Iterator[WatchlistIssue]:
+        written = "lookalikes" in topic.model_fields_set
+        for lookalike, i, party in topic.party_lookalike_clashes():
+            name = topic.lookalikes[lookalike][i]
             if written:
                 yield (
-                    ("topic", "lookalikes", lookalike, i),
+                    (*where, "lookalikes", lookalike, i),
                     f"look-alike `{lookalike}` lists `{name}`, a name of the party `{party}`: "
                     "every sentence naming that party would be read as about the other treaty",
                 )
             else:
                 yield (
-                    ("topic", "parties", party),
+                    (*where, "parties", party),
                     f"the default look-alike `{lookalike}` lists `{name}`, a name of the party "
                     f"`{party}`: set `lookalikes:` for this topic (the other treaties that "
                     "share its words)",
                 )
+
+    def _fill_topics(self) -> None:
+        """``topics`` holds every topic and ``topic`` is the first (the model is frozen, so
+        through ``__dict__``; ``model_fields_set`` still says what was written)."""
+        if "topics" in self.model_fields_set:
+            if self.topics:
+                self.__dict__["topic"] = self.topics[0]
+            return
+        written = "topic" in self.model_fields_set
+        topic_id = topic_slug(self.topic.name) if written else "default"
+        data = self.topic.model_dump()
+        entry = TopicEntry.model_validate({**data, "id": topic_id})
+        self.__dict__["topics"] = [entry]
 
     def _feed_issues(self) -> Iterator[WatchlistIssue]:
         seen: dict[str, int] = {}
@@ -185,6 +229,16 @@ class Watchlist(StrictModel):
 
     # -- derived values ----------------------------------------------------------------------
 
+    def topic_entry(self, topic_id: str | None = None) -> TopicEntry | None:
+        """The topic with id ``topic_id``; the first topic when None; None if no such id."""
+        if topic_id is None:
+            return self.topics[0] if self.topics else None
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+    def topic_seeds_dir(self, entry: TopicEntry) -> Path:
+        """The seeds folder of a topic: its own ``seeds:``, else the watchlist's."""
+        return resolve_path(entry.seeds, self.base_dir) if entry.seeds else self.seeds_dir
+
     def feed(self, name: str) -> Feed | None:
         return next((f for f in self.feeds if f.name == name), None)
 
@@ -200,13 +254,17 @@ class Watchlist(StrictModel):
 
     def fingerprint(self) -> str:
         """A stable hash (hex sha256) of the effective configuration."""
-        data = self.model_dump(mode="json")
+        # ``topics`` filled in from a lone ``topic:`` is no change: old fingerprints hold
+        data = self.model_dump(mode="json", exclude=None if self._several_written() else {"topics"})
         data["seeds"] = str(self.seeds_dir)
         data["outputs"] = [
             {**o, "key": out.key} for o, out in zip(data["outputs"], self.outputs, strict=True)
         ]
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def _several_written(self) -> bool:
+        return "topics" in self.model_fields_set
 
     def summary(self) -> str:
         """A one-screen description for humans; secrets are masked."""
@@ -216,6 +274,11 @@ class Watchlist(StrictModel):
             f"  parties: {', '.join(self.topic.parties)}; "
             f"{len(self.topic.keywords)} keywords, {len(self.topic.aliases)} extra names",
             f"Seeds: {self.seeds_dir}",
+        ]
+        if self._several_written():
+            lines.insert(1, f"Topics ({len(self.topics)}): " + ", ".join(
+                f"{t.id} ({t.name})" for t in self.topics))
+        lines += [
             self._poll_line(),
             f"Feeds ({len(self.feeds)}):",
         ]

@@ -39,6 +39,8 @@ __all__ = [
     "PollConfig",
     "StatusConfig",
     "TopicConfig",
+    "TopicEntry",
+    "topic_slug",
 ]
 
 
@@ -250,3 +252,20 @@ class Feed(StrictModel):
         if base is not None and len(urlsplit(url).scheme) <= 1:
             return str(resolve_path(url, base))  # a plain path: relative to the watchlist
         return url
+
+
+_SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+def topic_slug(name: str) -> str:
+    """An id for a topic named ``name``: lower-case words joined by ``-``; ``default`` if none."""
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(name).lower()).strip("-")
+    return slug[:64].rstrip("-") or "default"
+
+
+class TopicEntry(TopicConfig):
+    """One entry of ``topics:``: a topic section with an ``id`` (a slug: lower-case letters,
+    digits, ``-`` and ``_``) and, optionally, its own ``seeds`` folder."""
+
+    id: str = Field(pattern=_SLUG, min_length=1, max_length=64)
+    seeds: str | None = Field(default=None, min_length=1)

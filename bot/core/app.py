@@ -2,6 +2,11 @@
 
 ``App`` owns the database, the shared HTTP session (through the Fetcher), the outputs and the
 scheduler. ``run_once`` is one full cycle; ``run_forever`` polls each feed on its own schedule.
+
+With several topics (``topics:``) it holds an Engine and an Outbox per topic, each over that
+topic's database (the first topic's is the state folder's own); feeds are fetched once and
+every new item is read for every topic. The module is long because the life cycle, the topics,
+the cycle and the schedule all act on the same few objects and are easier to follow together.
 """
 
 from __future__ import annotations
@@ -22,11 +27,12 @@ from bot.core.connector import Connector, ConnectorFactory
 from bot.core.engine import Engine
 from bot.core.poller import CycleReport, PollResult, poll_feed
 from bot.core.service import AppService
-from bot.core.settings import LAST_GOOD_WATCHLIST, fetcher_settings, settings_from, topic_from
+from bot.core.settings import LAST_GOOD_WATCHLIST, fetcher_settings, settings_from
 from bot.core.statelock import StateLock
 from bot.delivery.base import Output
 from bot.delivery.outbox import DeliveryReport, Outbox
 from bot.delivery.registry import OutputContext, build_outputs
+from bot.errors import StateError
 from bot.ingest.fetch import Fetcher
 from bot.models import Digest
 from bot.store import Database
@@ -35,6 +41,9 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
+
+FIRST_TOPIC = "first_topic"  # kv key: the id of the topic whose state the main database holds
+TOPICS_FOLDER = "topics"  # in the state folder: the other topics' databases, <id>.sqlite3
 
 class App:
     """The running bot. ``connectors`` (from the command line) build the chat clients that run
@@ -51,6 +60,12 @@ class App:
         self.fetcher: Fetcher | None = None
         self.session: aiohttp.ClientSession | None = None
         self.outbox: Outbox | None = None
+        # several topics (issue 14): each its own Engine and Outbox over its own database; the
+        # first topic's are ``db``, ``engine`` and ``outbox`` (today's state folder is its)
+        self.engines: dict[str, Engine] = {}
+        self.outboxes: dict[str, Outbox] = {}
+        self._topic_dbs: dict[str, Database] = {}  # the other topics' databases, kept open
+        self._seed_notes: dict[str, list[str]] = {}  # the other topics' seed notes, until used
         self.console_stream = console_stream
         self._running: set[str] = set()
         self.reload_interval = 2.0  # seconds between checks of the watchlist file
@@ -79,11 +94,29 @@ class App:
 
     def _configure(self, watchlist: Watchlist) -> None:
         assert self.db is not None
+        first = watchlist.topics[0].id
+        tagged = "topics" in watchlist.model_fields_set
+        # a lone ``topic:`` may be renamed at will (its id follows its name): only the ids of
+        # ``topics:`` are recorded and held to
+        recorded = self.db.get_value(FIRST_TOPIC) if tagged else None
+        if recorded is not None and recorded != first:
+            raise StateError(
+                f"the state in {self.state_dir} is the topic `{recorded}`'s, but the watchlist's "
+                f"first topic is now `{first}`: put `{recorded}` first again (or use another "
+                "state folder), so the two topics' states are not mixed")
         self.watchlist = watchlist
         if watchlist.source_text is not None:  # started with, or reloaded: it is good
             self.db.set_value(LAST_GOOD_WATCHLIST, watchlist.source_text)
-        self.engine = Engine(self.db, topic_from(watchlist), settings_from(watchlist),
-                             [o.key for o in watchlist.outputs])
+        if tagged:
+            self.db.set_value(FIRST_TOPIC, first)
+        keys = [o.key for o in watchlist.outputs]
+        engines: dict[str, Engine] = {}
+        for entry in watchlist.topics:
+            db = self.db if entry.id == first else self._topic_db(entry.id)
+            engines[entry.id] = Engine(db, entry.to_topic(), settings_from(watchlist), keys,
+                                       topic_id=entry.id if tagged else None)
+        self.engines = engines
+        self.engine = engines[first]
         settings = fetcher_settings(watchlist)
         if self.fetcher is None or settings != self._fetcher_settings:
             if self.fetcher is not None:  # a reload changed them: polls from now on use these
@@ -91,14 +124,28 @@ class App:
             self.fetcher = Fetcher(**settings)
             self._fetcher_settings = settings
         outputs, unavailable = self._build_outputs(watchlist)
-        for key in outputs:
-            self.db.enable_output(key)
+        for engine in engines.values():
+            for key in outputs:
+                engine.db.enable_output(key)
         previous = self.outbox
-        self.outbox = Outbox(self.db, outputs, unavailable, lock=self._delivery_lock)
+        # the outputs are shared: the first topic's outbox closes them
+        self.outboxes = {topic_id: Outbox(engine.db, outputs, unavailable,
+                                          lock=self._delivery_lock)
+                         for topic_id, engine in engines.items()}
+        self.outbox = self.outboxes[first]
         if previous is not None:
             self._retire(previous)
         for key, why in unavailable.items():
             log.warning("output %s is not available: %s", key, why)
+
+    def _topic_db(self, topic_id: str) -> Database:
+        """The database of a topic other than the first: ``state/topics/<id>.sqlite3``."""
+        db = self._topic_dbs.get(topic_id)
+        if db is None:
+            folder = self.state_dir / TOPICS_FOLDER
+            folder.mkdir(parents=True, exist_ok=True)
+            db = self._topic_dbs[topic_id] = Database(folder / f"{topic_id}.sqlite3")
+        return db
 
     def in_background(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run ``work`` as a task the App waits for when it closes (without a running loop,
@@ -149,7 +196,17 @@ class App:
     async def deliver(self) -> DeliveryReport:
         """Deliver what is due through the current outbox (the one the last reload built)."""
         assert self.outbox is not None
-        return await self.outbox.deliver_due()
+        report = DeliveryReport()
+        for outbox in list(self.outboxes.values()) or [self.outbox]:
+            one = await outbox.deliver_due()
+            report.delivered += one.delivered
+            report.retrying += one.retrying
+            report.failed += one.failed
+            report.unavailable.update(one.unavailable)
+            if one.soonest_retry is not None:
+                report.soonest_retry = min(report.soonest_retry or one.soonest_retry,
+                                           one.soonest_retry)
+        return report
 
     def _build_outputs(self, watchlist: Watchlist) -> tuple[dict[str, Output], dict[str, str]]:
         context = OutputContext(session=self._session, resolve=watchlist.resolve,
@@ -197,6 +254,8 @@ class App:
             await self.fetcher.close()
         if self.session:
             await self.session.close()
+        for db in self._topic_dbs.values():
+            db.close()
         if self.db:
             self.db.close()
         self.lock.release()
@@ -205,7 +264,16 @@ class App:
     def load_baseline(self) -> tuple[int, list[str]]:
         assert self.engine is not None
         report = self.engine.load_seeds(self.watchlist.seeds_dir)
-        return report.loaded, report.notes
+        loaded = report.loaded
+        for entry in self.watchlist.topics[1:]:
+            engine = self.engines.get(entry.id)
+            if engine is None:
+                continue
+            more = engine.load_seeds(self.watchlist.topic_seeds_dir(entry))
+            loaded += more.loaded
+            if more.notes:
+                self._seed_notes.setdefault(entry.id, []).extend(more.notes)
+        return loaded, report.notes
 
     async def poll(self, feed: Feed, *, respect_backoff: bool = True) -> PollResult:
         assert self.db and self.engine and self.fetcher
@@ -213,17 +281,23 @@ class App:
             return PollResult(feed.name, ok=True, skipped=True)
         self._running.add(feed.name)
         try:
+            others = [e for e in self.engines.values() if e is not self.engine]
             return await poll_feed(feed, watchlist=self.watchlist, db=self.db, engine=self.engine,
-                                   fetcher=self.fetcher, respect_backoff=respect_backoff)
+                                   fetcher=self.fetcher, respect_backoff=respect_backoff,
+                                   others=others)
         finally:
             self._running.discard(feed.name)
 
     def decide(self, polls: list[PollResult], seed_notes: list[str] | None = None) -> list[str]:
         assert self.engine is not None and self.db is not None
-        before = len(self.db.digests())
+        others = [(t, e) for t, e in self.engines.items() if e is not self.engine]
+        before = [len(self.db.digests())] + [len(e.db.digests()) for _, e in others]
         stories = [s for p in polls for s in p.new_stories]
         self.engine.update_status(seed_notes=seed_notes, new_stories=stories)
-        return [d.kind for d in self.db.digests()[before:]]
+        for topic_id, engine in others:
+            engine.update_status(seed_notes=self._seed_notes.pop(topic_id, None))
+        dbs = [self.db] + [e.db for _, e in others]
+        return [d.kind for db, n in zip(dbs, before, strict=True) for d in db.digests()[n:]]
 
     async def cycle(self, feeds: list[Feed] | None = None, *,
                     respect_backoff: bool = False) -> CycleReport:
@@ -329,24 +403,30 @@ class App:
                           max_instances=1, coalesce=True, misfire_grace_time=3600)
 
     async def post_daily(self) -> None:
-        from bot.delivery.digests import daily_digest
-
         assert self.db is not None and self.outbox is not None
         now = datetime.now(self.watchlist.digest.tzinfo)
         day = now.date().isoformat()
         cutoff = (utc_now() - timedelta(hours=24)).isoformat()
+        for engine in self.engines.values():
+            self._queue_daily(engine, day, cutoff)
+        await self.deliver()
+
+    def _queue_daily(self, engine: Engine, day: str, cutoff: str) -> None:
+        from bot.delivery.digests import daily_digest
+
+        db = engine.db
         stories = [
             {"title": a.title, "url": a.url, "source": a.source, "published": a.published}
-            for a in self.db.articles(relevant_only=True, limit=200, newest_first=True)
+            for a in db.articles(relevant_only=True, limit=200, newest_first=True)
             if a.duplicate_of is None and a.published and a.published >= cutoff[: len(a.published)]
         ]
-        current: dict[str, Any] = dict(self.db.current_status() or {})
-        digest = daily_digest(self.engine.topic.name if self.engine else "", current.get("status"),
+        current: dict[str, Any] = dict(db.current_status() or {})
+        digest = daily_digest(engine.topic.name, current.get("status"),
                               current.get("party"), current.get("since"), stories, day,
-                              self.engine.topic.party_labels() if self.engine else None)
-        self.db.enqueue_digest(digest, [o.key for o in self.watchlist.outputs],
-                               once_key=f"daily:{day}")
-        await self.deliver()
+                              engine.topic.party_labels())
+        engine.tag(digest)
+        db.enqueue_digest(digest, [o.key for o in self.watchlist.outputs],
+                          once_key=f"daily:{day}")
 
     def reconfigure(self, watchlist: Watchlist) -> None:
         """Apply a new, valid watchlist while running (hot reload).

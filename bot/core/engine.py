@@ -96,9 +96,11 @@ class Engine:
     """Ties the analyzer to the state database and decides the status."""
 
     def __init__(self, db: Database, topic: Topic, settings: DecisionSettings,
-                 outputs: list[str]) -> None:
+                 outputs: list[str], *, topic_id: str | None = None) -> None:
         self.db = db
         self.topic = topic
+        # several topics in one bot: each digest says which (its facts' ``topic``)
+        self.topic_id = topic_id
         # "ratified by both" means by every party of this topic
         self.settings = (settings if settings.parties == tuple(topic.parties)
                          else replace(settings, parties=tuple(topic.parties)))
@@ -239,6 +241,7 @@ class Engine:
                 history[-1] = decision  # the current status carries all its evidence to date
             digest = baseline_digest(self.topic.name, decision, history, counts, seed_notes or [],
                                      self.topic.party_labels())
+            self.tag(digest)
             with self.db.batch():  # the history and its digest: both, or neither
                 previous_status = None
                 for step in history:
@@ -258,9 +261,15 @@ class Engine:
         digest = status_change_digest(self.topic.name, current["status"], current["party"],
                                       decision, counts, new_stories or [],
                                       self.topic.party_labels())
+        self.tag(digest)
         with self.db.batch():  # the status, its digest and the mark: all, or none
             self.db.add_status(decision.status.value, current["status"], decision.since,
                                decision.party, [e.to_json() for e in decision.evidence])
             self.db.enqueue_digest(digest, self.outputs)
             self.db.set_value(STORIES_MARK, str(self.db.last_ids()[0]))
         return digest
+
+    def tag(self, digest: Digest) -> None:
+        """With several topics, the digest's facts say which one it is about."""
+        if self.topic_id is not None:
+            digest.facts["topic"] = self.topic_id

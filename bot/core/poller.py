@@ -13,6 +13,7 @@ import hashlib
 import logging
 import sqlite3
 import weakref
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -69,7 +70,10 @@ def backoff_seconds(failures: int, interval: float, cap: float) -> float:
 
 async def poll_feed(feed: Feed, *, watchlist: Watchlist, db: Database, engine: Engine,
                     fetcher: Fetcher, now: datetime | None = None,
-                    respect_backoff: bool = True) -> PollResult:
+                    respect_backoff: bool = True,
+                    others: Sequence[Engine] = ()) -> PollResult:
+    """Fetch ``feed`` and give each new item to ``engine`` (the first topic's, over ``db``)
+    and to each of ``others`` (the other topics', each over its own database)."""
     now = now or utc_now()
     state: dict[str, Any] = dict(db.feed_state(feed.name) or {})
     if state.get("url") and state["url"] != feed.url:
@@ -125,7 +129,7 @@ async def poll_feed(feed: Feed, *, watchlist: Watchlist, db: Database, engine: E
         await asyncio.sleep(0)
         with db.batch():  # one commit per batch; nothing in it awaits
             for item in items[start : start + BATCH_ITEMS]:
-                _ingest_one(feed, item, db=db, engine=engine, outcome=outcome)
+                _ingest_one(feed, item, db=db, engine=engine, outcome=outcome, others=others)
     if parsed.bozo:
         log.info("feed %s is not well-formed (%s); used what it had", feed.name, parsed.bozo_reason)
     _succeeded(feed, db, watchlist, state, now, interval, http_status=result.status,
@@ -135,10 +139,22 @@ async def poll_feed(feed: Feed, *, watchlist: Watchlist, db: Database, engine: E
 
 
 def _ingest_one(feed: Feed, item: FeedItem, *, db: Database, engine: Engine,
-                outcome: PollResult) -> None:
+                outcome: PollResult, others: Sequence[Engine] = ()) -> None:
     if db.is_seen(feed.name, item.identity):
         return
     item = _bounded(item)
+    # the other topics first: the item is seen (in ``db``) once the first topic has it, so an
+    # interrupted cycle reads it again; a topic that has it already skips it
+    for other in others:
+        if other.db.is_seen(feed.name, item.identity):
+            continue
+        try:
+            other.ingest_item(item)
+        except (StateError, sqlite3.Error):
+            raise
+        except Exception:  # noqa: BLE001 - one odd item must not cost the feed or the cycle
+            log.exception("feed %s: could not analyse item %s for topic %s; skipped", feed.name,
+                          item.identity[:200], other.topic_id)
     try:
         ingested = engine.ingest_item(item)  # its writes are all-or-nothing (a savepoint)
     except (StateError, sqlite3.Error):

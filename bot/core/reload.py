@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from bot.config import Watchlist, WatchlistWatcher
 from bot.delivery.digests import notice_digest
-from bot.errors import Problem
+from bot.errors import Problem, StateError
 from bot.models import Digest, DigestKind
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,14 @@ class Reloader:
     async def _on_valid(self, watchlist: Watchlist) -> None:
         old = self.app.watchlist
         changes = describe_changes(old, watchlist)
-        self.app.reconfigure(watchlist)
+        try:
+            self.app.reconfigure(watchlist)
+        except StateError as exc:  # e.g. another first topic: its state would be mixed up
+            log.error("watchlist edit refused: %s", exc)
+            self._post(DigestKind.CONFIG_ERROR, "Watchlist edit refused",
+                       f"{exc}\nThe bot keeps running with the last good version.",
+                       {"problems": [str(exc)]})
+            return
         log.info("watchlist reloaded: %s", "; ".join(changes))
         self._post(DigestKind.CONFIG_RELOADED, "Watchlist reloaded",
                    "The watchlist was edited and is now in use:\n"

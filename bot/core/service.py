@@ -5,9 +5,12 @@ Discord's ``/treaty``, Slack's slash command and the web page read and act throu
 
     topic                  the treaty's name
     party_names            how the topic names its parties (and "both")
-    status()               the current status view (``bot.core.views.status_report``)
-    history()              the status changes, oldest first
+    topics()               each topic: ``id``, ``name``, ``status``, ``party``, ``since``
+    status(topic=None)     the current status view (``bot.core.views.status_report``)
+    history(topic=None)    the status changes, oldest first
     sources(...)           the articles read
+                           (``topic``: a topic's id; None is the first; an unknown id raises
+                           :class:`UnknownTopic`)
     feeds()                each feed's health; ``configured_feeds()`` the watchlist's feeds
     disabled_outputs()     outputs switched off, with the reason
     check()                poll every feed now (a cycle); its one-line summary
@@ -30,6 +33,7 @@ from typing import Any, Protocol
 
 from bot.config import Watchlist
 from bot.config.edit import EditResult, FeedEntry, add_feed, list_feeds, remove_feed
+from bot.config.sections import topic_slug
 from bot.core.views import (
     FeedView,
     HistoryEntry,
@@ -52,6 +56,10 @@ class ServiceUnavailable(RuntimeError):
     """The action needs a running bot (or a watchlist file) that this service does not have."""
 
 
+class UnknownTopic(ValueError):
+    """No topic with that id; the message lists the ones there are."""
+
+
 class TreatyService(Protocol):
     """What the interfaces use; see the module docstring."""
 
@@ -70,12 +78,14 @@ class TreatyService(Protocol):
     @property
     def hot_reload(self) -> bool: ...
 
-    def status(self) -> StatusView: ...
+    def topics(self) -> list[dict[str, Any]]: ...
 
-    def history(self) -> list[HistoryEntry]: ...
+    def status(self, topic: str | None = None) -> StatusView: ...
 
-    def sources(self, *, relevant_only: bool = False,
-                limit: int | None = None) -> list[dict[str, Any]]: ...
+    def history(self, topic: str | None = None) -> list[HistoryEntry]: ...
+
+    def sources(self, *, relevant_only: bool = False, limit: int | None = None,
+                topic: str | None = None) -> list[dict[str, Any]]: ...
 
     def configured_feeds(self) -> FeedList: ...
 
@@ -198,15 +208,39 @@ class StoreService:
         self.db.set_value(key, value)
 
     # -- views ------------------------------------------------------------------------------
-    def status(self) -> StatusView:
-        return status_report(self.db, self.topic, [f["name"] for f in self.configured_feeds()])
+    def _topic_names(self) -> dict[str, str]:
+        """Each topic's id and name, the first first (here: the one topic of the database)."""
+        return {topic_slug(self.topic): self.topic}
 
-    def history(self) -> list[HistoryEntry]:
-        return history_report(self.db)
+    def _topic_db(self, topic: str | None) -> Database:
+        if topic is None or topic == next(iter(self._topic_names())):
+            return self.db
+        raise self._unknown(topic)
 
-    def sources(self, *, relevant_only: bool = False,
-                limit: int | None = None) -> list[dict[str, Any]]:
-        return sources_report(self.db, relevant_only=relevant_only, limit=limit)
+    def _unknown(self, topic: str) -> UnknownTopic:
+        known = ", ".join(self._topic_names())
+        return UnknownTopic(f"no topic `{topic}` (topics: {known})")
+
+    def topics(self) -> list[dict[str, Any]]:
+        rows = []
+        for topic_id, name in self._topic_names().items():
+            current: dict[str, Any] = dict(self._topic_db(topic_id).current_status() or {})
+            rows.append({"id": topic_id, "name": name, "status": current.get("status"),
+                         "party": current.get("party"), "since": current.get("since")})
+        return rows
+
+    def status(self, topic: str | None = None) -> StatusView:
+        db = self._topic_db(topic)
+        name = self.topic if topic is None else self._topic_names()[topic]
+        return status_report(db, name, [f["name"] for f in self.configured_feeds()],
+                             feeds_db=self.db)
+
+    def history(self, topic: str | None = None) -> list[HistoryEntry]:
+        return history_report(self._topic_db(topic))
+
+    def sources(self, *, relevant_only: bool = False, limit: int | None = None,
+                topic: str | None = None) -> list[dict[str, Any]]:
+        return sources_report(self._topic_db(topic), relevant_only=relevant_only, limit=limit)
 
     def feeds(self) -> list[FeedView]:
         return feeds_report(self.db, self.configured_feeds())
@@ -245,6 +279,9 @@ class RunningBot(Protocol):
     watchlist: Watchlist
     last_cycle_at: str | None
 
+    @property
+    def engines(self) -> Mapping[str, Any]: ...  # topic id -> its Engine (``.db``: its database)
+
     def scheduler_running(self) -> bool: ...
 
     async def cycle(self) -> CycleSummary: ...
@@ -267,6 +304,20 @@ class AppService(StoreService):
         if self.app.db is None:
             raise ServiceUnavailable("the bot has not started: its state database is not open")
         return self.app.db
+
+    def _topic_names(self) -> dict[str, str]:
+        return {t.id: t.name for t in self.app.watchlist.topics}
+
+    def _topic_db(self, topic: str | None) -> Database:
+        if topic is None:
+            return self.db
+        if topic not in self._topic_names():
+            raise self._unknown(topic)
+        engine = self.app.engines.get(topic)
+        if engine is None:  # not started yet
+            raise ServiceUnavailable("the bot has not started: its state database is not open")
+        db: Database = engine.db
+        return db
 
     def _configured(self) -> FeedList:
         watchlist = self.app.watchlist

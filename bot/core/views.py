@@ -73,12 +73,14 @@ def _evidence(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def status_report(db: Database, topic: str,
-                  watched: list[str] | None = None) -> StatusView:
+                  watched: list[str] | None = None, *,
+                  feeds_db: Database | None = None) -> StatusView:
     """The status view. ``watched``: the names of the watchlist's feeds, so that ``feeds``
-    counts those (checked or not) and not feeds removed from it; None counts every feed read."""
+    counts those (checked or not) and not feeds removed from it; None counts every feed read.
+    ``feeds_db``: where feed health is kept, when not ``db`` (a topic other than the first)."""
     current = db.current_status()
     counts = db.counts()
-    feeds = db.feed_states()
+    feeds = (feeds_db or db).feed_states()
     if watched is not None:
         names = set(watched)
         feeds = [f for f in feeds if f["name"] in names]

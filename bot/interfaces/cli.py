@@ -1,4 +1,8 @@
-"""The ``treatybot`` command line (also ``python -m bot``)."""
+"""The ``treatybot`` command line (also ``python -m bot``).
+
+Long because every command is here, each a short function over ``bot.core`` and ``bot.config``;
+``--topic ID`` picks a topic of a watchlist with several (default: the first).
+"""
 
 from __future__ import annotations
 
@@ -102,6 +106,36 @@ def _open_db(state_dir: Path) -> Database | None:
     return Database.in_folder(state_dir)
 
 
+def _topic_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--topic", "topic_id", default=None, metavar="ID",
+                        help="Which topic (its id in `topics:`); default: the first.")(func)
+
+
+def _chosen_topic(watchlist_path: Path, topic_id: str | None) -> tuple[str | None, str]:
+    """(None for the first topic, or the id of another; its name). An unknown id is an error."""
+    watchlist, _ = check_watchlist(watchlist_path)
+    if watchlist is None:
+        if topic_id is not None:
+            raise click.ClickException(
+                f"--topic {topic_id}: {watchlist_path} has problems (see `treatybot validate`)")
+        return None, DEFAULT_NAME
+    entry = watchlist.topic_entry(topic_id)
+    if entry is None:
+        known = ", ".join(t.id for t in watchlist.topics)
+        raise click.ClickException(f"no topic `{topic_id}` in {watchlist_path} (topics: {known})")
+    return (None if entry is watchlist.topics[0] else entry.id), entry.name
+
+
+def _open_topic_db(state_dir: Path, topic_id: str | None) -> Database | None:
+    """The first topic's database (``topic_id`` None), or another topic's, if it exists."""
+    if topic_id is None:
+        return _open_db(state_dir)
+    from bot.core.app import TOPICS_FOLDER
+
+    path = state_dir / TOPICS_FOLDER / f"{topic_id}.sqlite3"
+    return Database(path) if path.exists() else None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="treatybot")
 def main() -> None:
@@ -195,14 +229,18 @@ async def _run(app: Any, once: bool, http: tuple[str, int] | None = None) -> Non
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_topic_option
 @common_options
-def status(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
+def status(watchlist_path: Path, state_dir: Path, as_json: bool, topic_id: str | None) -> None:
     """The treaty's current status with its evidence."""
     from bot.core.views import empty_status, status_report, status_text
 
     topic, watched = _topic_and_feeds(watchlist_path)
-    db = _open_db(state_dir)
-    report = empty_status(topic, watched) if db is None else status_report(db, topic, watched)
+    other, name = _chosen_topic(watchlist_path, topic_id) if topic_id else (None, topic)
+    db = _open_topic_db(state_dir, other)
+    feeds_db = _open_db(state_dir) if other is not None else None
+    report = (empty_status(name, watched) if db is None
+              else status_report(db, name, watched, feeds_db=feeds_db))
     if as_json:
         _echo_json(report)
     else:
@@ -211,12 +249,14 @@ def status(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_topic_option
 @common_options
-def history(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
+def history(watchlist_path: Path, state_dir: Path, as_json: bool, topic_id: str | None) -> None:
     """The status changes, oldest first."""
     from bot.core.views import history_report, history_text
 
-    db = _open_db(state_dir)
+    other = _chosen_topic(watchlist_path, topic_id)[0] if topic_id else None
+    db = _open_topic_db(state_dir, other)
     rows = history_report(db) if db else []
     if as_json:
         _echo_json(rows)
@@ -227,12 +267,15 @@ def history(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--relevant", is_flag=True, help="Only articles about the treaty.")
+@_topic_option
 @common_options
-def sources(watchlist_path: Path, state_dir: Path, as_json: bool, relevant: bool) -> None:
+def sources(watchlist_path: Path, state_dir: Path, as_json: bool, relevant: bool,
+            topic_id: str | None) -> None:
     """The articles read, with what each reports."""
     from bot.core.views import sources_report, sources_text
 
-    db = _open_db(state_dir)
+    other = _chosen_topic(watchlist_path, topic_id)[0] if topic_id else None
+    db = _open_topic_db(state_dir, other)
     rows = sources_report(db, relevant_only=relevant) if db else []
     if as_json:
         _echo_json(rows)
@@ -333,13 +376,39 @@ def watch_remove(watchlist_path: Path, state_dir: Path, name: str) -> None:
     click.echo(f"{result.describe()}; a running bot stops polling it within a few seconds")
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common_options
+def topics(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
+    """Each topic: its id, name, status and since when."""
+    watchlist = load_watchlist(watchlist_path)
+    rows = []
+    for i, entry in enumerate(watchlist.topics):
+        db = _open_topic_db(state_dir, None if i == 0 else entry.id)
+        current: dict[str, Any] = dict((db.current_status() if db is not None else None) or {})
+        rows.append({"id": entry.id, "name": entry.name, "status": current.get("status"),
+                     "party": current.get("party"), "since": current.get("since")})
+        if db is not None:
+            db.close()
+    if as_json:
+        _echo_json(rows)
+        return
+    for row in rows:
+        state = row["status"] or "no status yet"
+        if row["party"] and row["status"] == "ratified":
+            state += f" by {row['party']}"
+        since = f" since {row['since']}" if row["since"] else ""
+        click.echo(f"{row['id']}: {row['name']} — {state}{since}")
+
+
 @main.command("eval")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--file", "eval_file", type=click.Path(path_type=Path, exists=True), default=None,
               help="A labelled JSONL file (default: bot/analysis/data/status_eval.jsonl).")
+@_topic_option
 @common_options
 def eval_command(watchlist_path: Path, state_dir: Path, as_json: bool,
-                 eval_file: Path | None) -> None:
+                 eval_file: Path | None, topic_id: str | None) -> None:
     """Precision and recall of the sentence classifier on the labelled set."""
     from bot.analysis.classify import SentenceClassifier
     from bot.analysis.evaluate import DEFAULT_EVAL_FILE, evaluate
@@ -352,7 +421,12 @@ def eval_command(watchlist_path: Path, state_dir: Path, as_json: bool,
             f"no labelled set at {path}: it ships inside the package "
             "(bot/analysis/data); reinstall treatybot, or pass --file")
     watchlist, _ = check_watchlist(watchlist_path)
-    classifier = SentenceClassifier(TopicMatcher(topic_from(watchlist))) if watchlist else None
+    if topic_id is not None:
+        _chosen_topic(watchlist_path, topic_id)  # an unknown id is an error
+    entry = watchlist.topic_entry(topic_id) if watchlist else None
+    topic = entry.to_topic() if entry is not None and topic_id else None
+    classifier = (SentenceClassifier(TopicMatcher(topic or topic_from(watchlist)))
+                  if watchlist else None)
     report = evaluate(path, classifier)
     if as_json:
         _echo_json(report.to_json())

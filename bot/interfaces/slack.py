@@ -13,7 +13,8 @@ the state database only, so it comes back well within Slack's 3 seconds.
 Public API::
 
     verify_signature(secret, timestamp, body, signature, *, now=None, tolerance=300) -> bool
-    command_text(service, subcommand) -> str          the plain text of one subcommand
+    command_text(service, subcommand, topic=None)     the plain text of one subcommand
+                                                      (``/treaty status <topic>``)
     command_response(service, text) -> dict           the JSON answer for a command's ``text``
     slack_command_handler(service, signing_secret)    an aiohttp handler for POST /slack/commands
 
@@ -33,7 +34,7 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
-from bot.core.service import TreatyService
+from bot.core.service import TreatyService, UnknownTopic
 from bot.core.views import feeds_text, history_text, sources_text, status_text
 from bot.delivery.formats import ELLIPSIS, SLACK_LIMITS, slack_chunks, slack_cut, slack_escape
 
@@ -97,10 +98,15 @@ def help_text(unknown: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def command_text(service: TreatyService, subcommand: str) -> str:
-    """The plain text for one subcommand, from the shared report texts."""
+def command_text(service: TreatyService, subcommand: str, topic: str | None = None) -> str:
+    """The plain text for one subcommand, from the shared report texts; ``topic``: the id of
+    the topic ``status`` is about (``/treaty status <topic>``; default: the first)."""
     if subcommand == "status":
-        return status_text(service.status(), service.party_names)
+        try:
+            report = service.status() if topic is None else service.status(topic)
+        except UnknownTopic as exc:
+            return str(exc)
+        return status_text(report, service.party_names)
     if subcommand == "history":
         return history_text(service.history(), service.party_names)
     if subcommand == "sources":
@@ -136,7 +142,9 @@ def slack_message(text: str) -> dict[str, Any]:
 
 def command_response(service: TreatyService, text: str) -> dict[str, Any]:
     """The JSON answer to ``/treaty {text}``."""
-    return slack_message(command_text(service, parse_subcommand(text)))
+    words = text.split()
+    topic = words[1].lower() if len(words) > 1 else None
+    return slack_message(command_text(service, parse_subcommand(text), topic))
 
 
 # --------------------------------------------------------------------------------------

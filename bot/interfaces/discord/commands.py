@@ -27,7 +27,7 @@ import discord
 from discord import app_commands
 
 from bot.config import EditResult, parse_duration
-from bot.core.service import TreatyService
+from bot.core.service import TreatyService, UnknownTopic
 from bot.core.views import feeds_text, history_text, sources_text, status_text
 from bot.delivery.formats import COLOURS, render_timeline_png
 from bot.errors import ConfigError
@@ -196,11 +196,24 @@ class TreatyCommands(app_commands.Group):
         self._edit_lock = asyncio.Lock()  # one watchlist edit at a time
 
     @app_commands.command(name="status", description="Current status, key evidence, sources")
-    async def status(self, interaction: Interaction) -> None:
-        report = self.service.status()
+    @app_commands.describe(topic="Which topic (default: the first)")
+    async def status(self, interaction: Interaction, topic: str | None = None) -> None:
+        try:
+            report = self.service.status() if topic is None else self.service.status(topic)
+        except UnknownTopic as exc:
+            await reply(interaction, str(exc), ephemeral=True)
+            return
         colour = COLOURS.get(report["status"] or "", COLOURS["neutral"])
         text = status_text(report, self.service.party_names)
         await reply(interaction, embed=embed("Treaty status", text, colour=colour))
+
+    @status.autocomplete("topic")
+    async def _topic_choices(self, interaction: Interaction,
+                             current: str) -> list[app_commands.Choice[str]]:
+        typed = current.casefold()
+        return [app_commands.Choice(name=f"{t['name']} ({t['id']})"[:100], value=t["id"])
+                for t in self.service.topics()
+                if typed in t["id"] or typed in t["name"].casefold()][:25]
 
     @app_commands.command(name="history", description="The status changes, oldest first")
     async def history(self, interaction: Interaction) -> None:
