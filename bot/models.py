@@ -55,6 +55,7 @@ class Evidence:
     party: str | None = None  # for ratified: a party of the topic, or "both" (every party)
     retrospective: bool = False  # looks back at an earlier event: confirms, is not news
     contested: bool = False  # reported and denied in the same text
+    occurred: str | None = None  # the day the event happened, as the text dates it (ISO date)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -80,6 +81,7 @@ class DigestKind(str, Enum):
 
     BASELINE = "baseline"
     STATUS_CHANGE = "status_change"
+    STATUS_CORRECTED = "status_corrected"  # the same status, its date corrected by a report
     FEED_HEALTH = "feed_health"
     DAILY = "daily"
     CONFIG_ERROR = "config_error"

@@ -85,7 +85,14 @@ _ABBREVIATIONS = (
     "No", "Vol", "vs", "etc", "approx", "U.S", "U.N", "U.K", "E.U",
 )
 _ABBR_RE = re.compile(r"\b(" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")\.$")
-_BOUNDARY_RE = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_BOUNDARY_RE = re.compile(
+    r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|"
+    # scraped text with the space lost: "on Monday.The statement"; a word of two lower-case
+    # letters or more before the stop and a capitalised word after it, so "U.S.", "No.5",
+    # "3.5", "e.g." and "tass.com" stay whole
+    r"(?<=[a-z]{2}[.!?])(?<!www[.])[\"”’')\]]*(?=[\"“‘(\[]?[A-Z][a-z])(?![A-Z]\w*\.[A-Za-z])"
+    r"(?!(Az|Ru|Ir|Com|Net|Org|Info|Kz|Uz|Ua|Am|Su)\b)"  # "Caliber.Az reports"
+)
 
 
 @memoize(size=1024, max_chars=4000)

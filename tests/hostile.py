@@ -444,7 +444,8 @@ HOSTILE_SIGNED_ITEMS: list[tuple[str, str, str]] = [
      "<a href=\"javascript:alert(1)\">more</a><iframe src=\"javascript:alert(2)\"></iframe>]]>"),
     (escape(f"{SCRIPT}Iran, Russia ink comprehensive strategic partnership treaty "
             "<svg/onload=alert(1)>"),
-     "https://hostile.example/ink?utm_source=x",
+     # an official source's link (one official report confirms the signing), with tracking
+     "https://en.kremlin.ru/events/president/news/ink?utm_source=x",
      escape("Pezeshkian and Putin signed the treaty on comprehensive strategic partnership in "
             "Moscow. <b onmouseover=alert(1)>bold</b> [click](javascript:alert(1)) "
             "&lt;script&gt;alert(3)&lt;/script&gt; <style>body{}</style> @everyone <@&123>")),

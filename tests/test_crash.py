@@ -476,9 +476,10 @@ def test_second_run_on_the_same_state_folder_is_refused(tmp_path: Path) -> None:
 
 # -- 6. a read-only or full state folder --------------------------------------------------------
 
+# from the Kremlin's own site: one official report confirms the signing
 SIGNED = Item("Putin, Pezeshkian sign treaty on comprehensive strategic partnership",
               "The presidents of Russia and Iran signed the treaty on comprehensive strategic "
-              "partnership in the Kremlin on Friday.", "2025-01-17", "https://tass.example/1",
+              "partnership in the Kremlin on Friday.", "2025-01-17", "http://en.kremlin.ru/events/president/news/76120",
               guid="tass-1")
 
 

@@ -12,10 +12,19 @@ def ev(status: str, date: str, story: int, confidence: float = 0.9, **kw) -> Evi
 
 
 def told(status: str, date: str, story: int, **kw) -> list[Evidence]:
-    """One story reporting a stage strongly in its headline and in its text."""
-    return [ev(status, date, story, **kw),
+    """One official report of a stage (an official source's own site), headline and text."""
+    url = "https://en.kremlin.ru/events/president/news/1"
+    return [ev(status, date, story, url=url, **kw),
             Evidence(status=Status(status), quote=f"the text: {status} on {date}", rule="test",
-                     confidence=0.9, published=date, article_id=story, **kw)]
+                     confidence=0.9, published=date, article_id=story, url=url, **kw)]
+
+
+def headline_and_lead(status: str, date: str, story: int, **kw) -> list[Evidence]:
+    """One ordinary story reporting a stage strongly in its headline and its first sentence."""
+    return [ev(status, date, story, url=f"https://news.example/{story}", **kw),
+            Evidence(status=Status(status), quote=f"the text: {status} on {date}", rule="test",
+                     confidence=0.9, published=date, article_id=story,
+                     url=f"https://news.example/{story}", **kw)]
 
 
 def test_one_strong_sentence_alone_never_moves_the_status():
@@ -42,7 +51,7 @@ def test_one_weak_report_of_signing_is_not_enough():
 def test_two_independent_weak_reports_are_enough():
     evidence = [ev("signed", "2025-01-17", 2, 0.75), ev("signed", "2025-01-18", 3, 0.75)]
     decision = decide(evidence)
-    assert decision.status is Status.SIGNED and decision.since == "2025-01-18"
+    assert decision.status is Status.SIGNED and decision.since == "2025-01-17"  # the first
 
 
 def test_wire_copies_count_once():
@@ -58,7 +67,9 @@ def test_old_delay_report_arriving_late_does_not_roll_back():
 
 def test_ratification_by_both_parties():
     evidence = [ev("signed", "2025-01-17", 1), ev("ratified", "2025-04-08", 2, party="russia"),
-                ev("ratified", "2025-06-11", 3, party="iran")]
+                ev("ratified", "2025-04-09", 4, party="russia"),
+                ev("ratified", "2025-06-11", 3, party="iran"),
+                ev("ratified", "2025-06-12", 5, party="iran")]
     decision = decide(evidence)
     assert decision.status is Status.RATIFIED and decision.party == "both"
 
@@ -95,9 +106,70 @@ def test_only_an_explicit_withdrawal_after_signature_moves_the_status_back():
                     confidence=0.6, published="2026-03-01", article_id=4)
     assert decide(signed + [old_suspension, weak]).status is Status.IN_FORCE
     strong = [Evidence(status=Status.DELAYED, quote=quote, rule="suspended_by_party",
-                       confidence=0.9, published="2026-03-02", article_id=5)
-              for quote in ("Iran suspends the treaty with Russia",
-                            "Iran has suspended implementation of the treaty with Russia.")]
+                       confidence=0.9, published="2026-03-02", article_id=story)
+              for story, quote in ((5, "Iran suspends the treaty with Russia"),
+                                   (6, "Iran has suspended implementation of the treaty."))]
     decision = decide(signed + [old_suspension, weak, *strong])
     assert decision.status is Status.DELAYED and decision.since == "2026-03-02"
     assert decision.conflicts  # the signature and entry into force are shown as the other side
+
+
+def test_a_headline_and_its_first_sentence_are_one_report_not_a_confirmation():
+    evidence = [ev("drafting", "2024-12-01", 1, 0.7), *headline_and_lead("signed", "2025-01-17", 2)]
+    decision = decide(evidence)
+    assert decision.status is Status.DRAFTING
+    assert [e.article_id for e in decision.unconfirmed] == [2]  # reported, not yet confirmed
+    confirmed = decide(evidence + headline_and_lead("signed", "2025-01-17", 3))
+    assert confirmed.status is Status.SIGNED and not confirmed.unconfirmed
+
+
+def test_one_report_from_an_official_source_confirms_an_official_act():
+    decision = decide([ev("drafting", "2024-12-01", 1, 0.7), *told("signed", "2025-01-17", 2)])
+    assert decision.status is Status.SIGNED and decision.since == "2025-01-17"
+    elsewhere = DecisionSettings(official_sources=("mfa.example",))
+    assert decide([*told("signed", "2025-01-17", 2)], elsewhere).status is None
+
+
+def test_since_is_the_day_the_text_dates_the_event_to():
+    friday = [ev("signed", "2025-01-18", 2, occurred="2025-01-17"),
+              ev("signed", "2025-01-19", 3)]
+    assert decide(friday).since == "2025-01-17"
+
+
+def test_a_later_better_dated_report_corrects_since():
+    first = [ev("in_force", "2025-10-04", 2), ev("in_force", "2025-10-05", 3)]
+    assert decide(first).since == "2025-10-04"
+    better = first + [ev("in_force", "2025-10-06", 4, occurred="2025-10-02")]
+    assert decide(better).since == "2025-10-02"
+    history = timeline(better)
+    assert [(d.status.value, d.since) for d in history][-1] == ("in_force", "2025-10-02")
+
+
+def test_a_premature_claim_is_not_confirmed_by_the_real_event_months_later():
+    claim = [ev("ratified", "2025-04-08", 1, party="russia"),
+             ev("ratified", "2025-04-09", 2, party="russia"),
+             ev("ratified", "2025-06-11", 3, party="iran"),
+             ev("ratified", "2025-06-12", 4, party="iran"),
+             ev("in_force", "2025-07-18", 5)]  # one ambassador's claim
+    decision = decide(claim)
+    assert decision.key == ("ratified", "both") and decision.since == "2025-06-11"
+    assert [e.article_id for e in decision.unconfirmed] == [5]
+    real = decide(claim + [ev("in_force", "2025-10-02", 6), ev("in_force", "2025-10-03", 7)])
+    assert real.key == ("in_force", "both") and real.since == "2025-10-02"
+
+
+def test_ratification_is_confirmed_party_by_party():
+    one_each = [*told("signed", "2025-01-17", 1), ev("ratified", "2025-04-08", 2, party="russia"),
+                ev("ratified", "2025-05-21", 3, party="iran")]
+    assert decide(one_each).key == ("signed", None)  # neither party's is confirmed
+    russia = one_each + [ev("ratified", "2025-04-09", 4, party="russia")]
+    assert decide(russia).key == ("ratified", "russia")
+    assert decide(russia).since == "2025-04-08"
+
+
+def test_a_later_denial_withdraws_an_unconfirmed_report():
+    claim = [ev("drafting", "2025-07-01", 1, 0.7), ev("in_force", "2025-07-18", 2)]
+    assert [e.article_id for e in decide(claim).unconfirmed] == [2]
+    denied = claim + [ev("in_force", "2025-07-20", 3, 0.3, contested=True)]
+    decision = decide(denied)
+    assert decision.unconfirmed == [] and decision.status is Status.DRAFTING

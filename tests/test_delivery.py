@@ -89,7 +89,8 @@ async def test_replay_delivers_exactly_the_expected_digests(standin, hook_env, t
         tass.items.insert(0, Item("Putin, Pezeshkian sign treaty on comprehensive strategic "
                                   "partnership @everyone <@&123>",
                                   "The presidents of Russia and Iran signed the treaty in the "
-                                  "Kremlin on Friday.", "2025-01-17", "https://tass.example/1"))
+                                  "Kremlin on Friday.", "2025-01-17",
+                                  "http://en.kremlin.ru/events/president/news/76120"))  # official
         tass.items.insert(0, Item("Kremlin says talks on gas supplies with Tehran continue",
                                   "Gazprom and NIGC discussed volumes.", "2025-01-20",
                                   "https://tass.example/2"))

@@ -202,7 +202,8 @@ def test_status_is_decided_again_once_something_new_arrives(tmp_path: Path):
     engine.ingest(key="b", kind="feed", title="Putin and Pezeshkian sign comprehensive strategic "
                   "partnership treaty", paragraphs=["Russian President Vladimir Putin and Iranian "
                   "President Masoud Pezeshkian signed the treaty in the Kremlin."],
-                  source="Reuters", published="2025-01-17")
+                  source="Kremlin", published="2025-01-17",
+                  url="http://en.kremlin.ru/events/president/news/76120")  # official: confirms
     digest = engine.update_status()
     assert digest is not None and db.current_status()["status"] == "signed"
     assert engine.update_status() is None

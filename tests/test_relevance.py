@@ -52,3 +52,17 @@ def test_bare_treaty_sentence_counts_inside_a_treaty_article_only():
     sentence = "The treaty was signed on Friday."
     assert matcher.is_treaty_sentence(sentence, in_treaty_article=True)
     assert not matcher.is_treaty_sentence(sentence, in_treaty_article=False)
+
+
+def test_a_look_alike_named_in_the_headline_owns_the_agreement_the_article_speaks_of():
+    # REAL, russia_iran/a_2022_2024.json, 2023-12-25 (Sputnik): the EAEU free-trade agreement
+    title = "Russia Expects Prompt Inclusion of Iran in EAEU - Putin"
+    body = ("The signing took place amid the meeting of the Supreme Eurasian Economic Council in "
+            "St. Petersburg, Russia. The agreement was signed by the chairman of the board of the "
+            "Eurasian Economic Commission (EEC) Mikhail Myasnikovich, Russian Deputy Prime "
+            "Minister Alexei Overchuk and Iranian Minister of Industry, Mine and Trade Abbas "
+            "Aliabadi.")
+    assert not matcher.article_relevance(title, [body]).relevant
+    # the same sentence under a headline about the treaty speaks of the treaty
+    assert matcher.article_relevance(
+        "Russia and Iran sign strategic partnership treaty", [body]).relevant

@@ -74,7 +74,8 @@ async def test_a_withdrawal_after_entry_into_force_moves_the_status_back_a_threa
     tmp_path: Path,
 ):
     """Hypothetical events after the public record: a threat to withdraw changes nothing; a
-    party suspending the treaty in force is announced as delayed, with the sentence quoted."""
+    party suspending the treaty in force, told by two independent reports, is announced as
+    delayed since the first, with the sentence quoted."""
     site = FeedSite()
     feeds = ["tass", "irna", "news"]
     for name in feeds:
@@ -104,7 +105,11 @@ async def test_a_withdrawal_after_entry_into_force_moves_the_status_back_a_threa
                  "Partnership Treaty with Russia unless deliveries resume.", "in_force"),
                 ("2026-03-09", "irna", "Iran suspends implementation of treaty with Russia",
                  "Iran has suspended implementation of the Comprehensive Strategic Partnership "
-                 "Treaty with Russia, the foreign ministry said on Monday.", "delayed"),
+                 "Treaty with Russia, the foreign ministry said on Monday.", "in_force"),
+                # one report is not confirmation; a second, independent one is
+                ("2026-03-10", "news", "Tehran freezes its 20-year pact with Moscow - Reuters",
+                 "Iran has suspended the Comprehensive Strategic Partnership Treaty with "
+                 "Russia, officials in Tehran told reporters.", "delayed"),
             ]
             for number, (date, feed, title, summary, expected) in enumerate(after_the_record):
                 publish(100 + number, date, [{"feed": feed, "title": title, "summary": summary}])

@@ -41,7 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 HOOK_TOKEN = "robustnessFakeToken-0123456789abcdefABCDEF"
 SLACK_TOKEN = "RobustnessSlackFake0123456789"
 
-GOOD_FEED = rss([(SIGNED_TITLE, "https://good.example/1", SIGNED_SUMMARY)], title="Good wire")
+# the signing, from an official source's site: one such report confirms it
+GOOD_FEED = rss([(SIGNED_TITLE, "http://en.kremlin.ru/events/president/news/76120",
+                  SIGNED_SUMMARY)], title="Good wire")
 
 
 def write_watchlist(folder: Path, feeds: dict[str, str], *, outputs: str, poll: str = "") -> Path:

@@ -154,10 +154,11 @@ def test_a_second_topic_with_invented_parties(tmp_path: Path):
     # "both" means every party of this topic, and digests name them as the topic does
     settings = settings_from(watchlist)
     assert settings.parties == ("first", "second")
-    evidence = [
+    evidence = [  # each party's ratification told by two independent stories
         Evidence(Status.RATIFIED, f"invented quote {i}", "ratified", 0.9,
-                 published=f"2025-0{i + 1}-01", article_id=i, party=party)
-        for i, party in enumerate(["first", "second", "first"])
+                 published=day, article_id=i, party=party)
+        for i, (party, day) in enumerate([("first", "2025-01-01"), ("second", "2025-02-01"),
+                                          ("first", "2025-01-02"), ("second", "2025-02-03")])
     ]
     assert decide(evidence, settings).party == "both"
     assert decide(evidence[0::2], settings).party == "first"

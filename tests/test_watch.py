@@ -24,9 +24,10 @@ from bot.core.poller import backoff_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# from the Kremlin's own site: one official report confirms the signing
 SIGNED = Item("Putin, Pezeshkian sign treaty on comprehensive strategic partnership",
               "The presidents of Russia and Iran signed the treaty in the Kremlin on Friday.",
-              "2025-01-17", "https://tass.example/1", guid="tass-1")
+              "2025-01-17", "http://en.kremlin.ru/events/president/news/76120", guid="tass-1")
 SIGNED_COPY = Item("Putin and Pezeshkian sign strategic partnership treaty in the Kremlin - AP News",
                    "The presidents of Russia and Iran signed a comprehensive strategic partnership "
                    "treaty in the Kremlin on Friday.",

@@ -10,9 +10,21 @@ How a sentence is read:
 2. Event words per stage (sign/ink/seal; ratify/approve by a parliament; enter into force;
    postpone/delay/suspend; draft/negotiate/finalise).
 3. Modality: plans, hopes, expectations, "close to", "to be signed", conditionals and questions
-   are not events. A future signing still tells that the treaty is being drafted.
-4. Negations and denials cancel an event; looking back ("the treaty signed in January")
-   confirms a stage but is marked retrospective.
+   are not events. A future signing still tells that the treaty is being drafted; a signing
+   or ratification as the condition of a later step ("once it is signed, it must be ratified")
+   tells nothing. A signing held up (a precondition, a party that does not want to sign, "no
+   clarity yet on when" the signing visit happens) is a delay; a bill for ratification sent
+   to a committee is a step before the vote.
+4. Negations and denials cancel an event; looking back ("the treaty signed in January", "the
+   pact we have signed", "approved in April") confirms a stage but is marked retrospective.
+5. The object of the act: another document signed, ratified or put in force by the same parties
+   (a programme, plan, roadmap, "a dozen agreements", a document between ministries) is not the
+   treaty; nor are habits ("the kind of treaty <A> often signs"), possibilities ("could
+   postpone"), provisions ("enters into force on the date of ...") or past states ("was in force
+   until ..."). Initialling is drafting. A document signed under, or "based on", the treaty is
+   another document.
+6. Each event keeps the date the sentence gives it, as written (``Finding.when``: "Friday",
+   "17 January"); resolving it against the publication date is ``bot.analysis.eventdate``'s.
 
 This module is the engine: it turns away sentences that cannot report an event, builds the
 ``SentenceContext`` once, and runs the rules (``bot.analysis.rules``: one per stage, then the
@@ -25,7 +37,16 @@ from __future__ import annotations
 from bot.analysis.relevance import TopicMatcher
 from bot.analysis.rules import ADJUSTMENTS, STAGE_RULES
 from bot.analysis.sentence import Finding, SentenceContext
-from bot.analysis.vocabulary import ANAPHORA, HYPOTHESIS
+from bot.analysis.vocabulary import (
+    ANAPHORA,
+    DELAYED,
+    HOLD_UP,
+    HYPOTHESIS,
+    NO_DATE,
+    OCCASION,
+    PRONOUN_SUBJECT,
+    TIMING_DOUBT,
+)
 from bot.text import fold
 
 __all__ = ["Finding", "SentenceClassifier"]
@@ -48,7 +69,13 @@ class SentenceClassifier:
         folded = fold(text)
         if folded.rstrip().endswith("?") or HYPOTHESIS.search(folded):
             return None
-        if not ANAPHORA.search(folded) and not self.matcher.has_treaty_word(text):
+        if not ANAPHORA.search(folded) and not self.matcher.has_treaty_word(text) and not (
+                # in a treaty article, doubt over the date of the visit that is to see it signed
+                in_treaty_article and OCCASION.search(folded)
+                and (TIMING_DOUBT.search(folded) or NO_DATE.search(folded))) and not (
+                # "However, it has been delayed due to revisions by <B>"
+                in_treaty_article and PRONOUN_SUBJECT.match(folded)
+                and (DELAYED.search(folded) or HOLD_UP.search(folded))):
             return None
         return SentenceContext.read(text, folded, self.matcher,
                                     in_treaty_article=in_treaty_article, is_headline=is_headline)

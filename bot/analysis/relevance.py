@@ -17,12 +17,9 @@ from rapidfuzz import fuzz, process
 
 from bot.analysis.vocabulary import (
     approve_regex,
-    other_treaty_regex,
     phrase_pattern,
     phrases_regex,
     submitted_regex,
-    suspended_treaty_regex,
-    withdrawal_regex,
 )
 from bot.config.topic import DEFAULT_TOPIC, Topic
 from bot.text import WORD_RE, fold, memoize, split_sentences
@@ -60,6 +57,65 @@ class ArticleRelevance:
     treaty_sentences: int = 0
     reason: str = ""
 
+
+# other documents of the same parties (or anyone's): a treaty "on" something else, or a kind of
+# deal the topic names in ``other_agreements`` ("a gas deal", "the visa agreement")
+_TREATY_ON = (
+    r"\b(treaty|agreement|pact|deal|accord|convention)\s+(on|for|concerning|regarding)\s+"
+    r"(the |a )?(?!(comprehensive|strategic|partnership|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday|january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|ratification|signing|signature|entry|approval|its|their|this|"
+    r"that|which|day|eve|sidelines|occasion|basis|table|agenda|paper|track|schedule|time|"
+    r"hold|course|consideration|review|weeks?|months?|years?|\d)\b)[a-z]{3,}"
+)
+
+
+def other_treaty_regex(kinds: list[str]) -> re.Pattern[str]:
+    """A treaty "on" something else, or one of the ``kinds`` of deal (folded words)."""
+    if not kinds:
+        return re.compile(_TREATY_ON)
+    return re.compile(
+        _TREATY_ON + r"|\b(" + "|".join(phrase_pattern(k) for k in kinds) + r")\s+(\w+\s+)?"
+        r"(treaty|pact|deal|agreement|accord|convention)s?\b"
+    )
+
+
+# After signature: a party leaves the treaty, or stops applying it. Talks suspended before
+# signature are a delay (the classifier's DELAYED), not this: the treaty itself must be what is left or suspended.
+def _treaty_noun(party_words: list[str]) -> str:
+    """"the (new, landmark, <party>'s ...) treaty": ``party_words`` are the parties' names."""
+    words = "".join(f"|{phrase_pattern(w)}|{phrase_pattern(w)}'s" for w in party_words)
+    return (
+        r"(the |this |its |their |a )?((comprehensive|strategic|partnership|landmark|new|"
+        r"bilateral|historic|major|cooperation|20-year|twenty-year|\w+-\w+" + words + r") )"
+        r"{0,4}(treaty|pact|partnership agreement)"
+    )
+
+
+def withdrawal_regex(party_words: list[str]) -> re.Pattern[str]:
+    noun = _treaty_noun(party_words)
+    return re.compile(
+        r"\b(withdr(ew|aw|aws|awn|awing)|pull(ed|s|ing)? out) from " + noun + r"|"
+        r"\b(terminat(e|ed|es|ing)|renounc(e|ed|es|ing)|scrap(s|ped|ping)?|"
+        r"annul(s|led|ling)?) " + noun
+    )
+
+
+def suspended_treaty_regex(party_words: list[str]) -> re.Pattern[str]:
+    noun = _treaty_noun(party_words)
+    return re.compile(
+        r"\bsuspen(d|ds|ded|ding) (the |its |their )?(implementation|application|participation|"
+        r"operation|obligations?)( \w+){0,2} (of|in|under) " + noun + r"|"
+        r"\bsuspen(d|ds|ded|ding) " + noun
+    )
+
+
+# a definite reference back to an agreement already named ("the agreement", "this deal")
+_BACK_REFERENCE = re.compile(
+    r"\b(the|this|that|said)\s+(agreement|deal|accord|document|pact|treaty|text)\b")
+_PLAIN_WORDS = frozenset(
+    "treaty treaties agreement agreements pact accord deal convention on of the and between with "
+    "for new interstate inter-state relations".split())
 
 _PAIR_JOINER = re.compile(r"\s*[-‐-―/]\s*")  # "A-B", "A – B", "A/B": two parties naming a treaty
 
@@ -113,6 +169,15 @@ class TopicMatcher:
         kinds = [fold(k) for k in topic.other_agreements
                  if not set(WORD_RE.findall(fold(k))) & own_words]
         self.other_treaty_re = other_treaty_regex(kinds)
+        # the words of the treaty's own name that are neither a party's name nor a plain noun
+        # for an agreement ("strategic", "partnership"; "peace"): a sentence with one names it
+        party_words = set(WORD_RE.findall(fold(" ".join(n for ns in topic.parties.values()
+                                                        for n in ns))))
+        specific = sorted((w for w in own_words - _PLAIN_WORDS
+                           if not set(w.split("-")) & party_words), key=len, reverse=True)
+        self._own_words_re = re.compile(
+            r"\b(" + "|".join(re.escape(w) for w in specific if len(w) > 3) + r")\b"
+            if any(len(w) > 3 for w in specific) else r"(?!x)x")
 
     def _bodies_named(self, folded: str) -> tuple[set[str], bool]:
         """The parties one of whose ratifying bodies ``folded`` names, and whether it names a
@@ -244,10 +309,18 @@ class TopicMatcher:
             return ArticleRelevance(False, parties, 0, f"does not name {', '.join(missing)}")
         sentences = [title, *(s for p in paragraphs for s in split_sentences(p))]
         bound = 0
+        other_last = False  # the last agreement named was a look-alike: "the agreement" is it
         for sentence in sentences:
             facts = self.sentence_facts(sentence)
-            if not facts.treaty_word or facts.lookalikes:
+            own = bool(self._own_words_re.search(fold(sentence)))
+            if facts.lookalikes:
+                other_last = not own
                 continue
+            if not facts.treaty_word:
+                continue
+            if other_last and not own and _BACK_REFERENCE.search(fold(sentence)):
+                continue  # "The agreement was signed by ..." after the look-alike's headline
+            other_last = False
             if facts.parties:
                 bound += 1
         if bound == 0:

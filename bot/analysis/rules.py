@@ -20,20 +20,29 @@ from bot.analysis.vocabulary import (
     DELAY_NEGATED,
     DELAYED,
     DRAFTING,
+    DURATION_AFTER,
     EXCHANGE,
+    EXPECTED_MISSED,
     HEARSAY,
+    HOLD_UP,
     IN_FORCE,
     IN_FORCE_PROVISION,
     INDEFINITE_TREATY,
+    NO_DATE,
     OTHER_ACT,
     OTHER_DOCUMENT,
+    RATIFICATION_BILL,
     RATIFY,
+    RETRO_AFTER,
+    RETRO_OPENING,
     RETRO_SENTENCE,
     SIGN,
     SIGNING_NOUN,
     SIGNING_PAST,
     SPECIFIC,
     THREAT,
+    TIMING_DOUBT,
+    UNTIL_AFTER,
 )
 from bot.config.topic import ALL_PARTIES
 from bot.models import Status
@@ -57,6 +66,11 @@ def entry_into_force(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[F
         subject = fold(ctx.segment_at(m.start()))[: max(0, m.start())]
         if OTHER_ACT.search(subject) and not re.search(r"\b(treaty|pact)\b", subject):
             continue  # "the new law on migrants entered into force", "the order comes ..."
+        after = folded[m.end() :]
+        if ctx.acts_on_other(m) or ctx.is_habitual(m):
+            continue  # "the cooperation programme came into force"
+        if UNTIL_AFTER.match(after) or DURATION_AFTER.match(after):
+            continue  # a past state ("was in force until 1996"), a term ("for 20 years")
         past = re.match(r"(entered|came|took|went|became|was|has been)\b", m.group(0))
         provision = IN_FORCE_PROVISION.search(folded[m.end() : m.end() + 80])
         if provision and ctx.is_headline and "days" not in provision.group(0):
@@ -86,7 +100,11 @@ def entry_into_force(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[F
                 Status.IN_FORCE,
                 "entered_into_force",
                 0.9,
-                retrospective=ctx.is_retro(m) and "since" in folded,
+                retrospective=(ctx.is_retro(m) and "since" in folded) or bool(
+                    RETRO_AFTER.match(after) or re.search(
+                        r"\b(following|after|since) (the |its )?$|,\s*which\b[^,;]{0,40}$",
+                        folded[max(0, m.start() - 50) : m.start()])),
+                when=ctx.when_at(m),
             )
         )
     return found
@@ -99,7 +117,8 @@ def ratification(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Findi
     found: list[Finding] = []
     if submitted and ctx.bound(submitted) and not ctx.is_negated(submitted):
         future = re.search(
-            r"\b(will|to|would|expected to|plans? to)\s+(\w+\s+)?(submit|send)", folded
+            r"\b(will|to|would|expected to|plans? to)\s+(\w+\s+)?(submit|sen[dt]|forward|refer)",
+            folded
         )
         if not future:
             found.append(Finding(Status.SIGNED, "submitted_for_ratification", 0.85))
@@ -108,6 +127,10 @@ def ratification(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Findi
         if submitted and submitted.start() <= m.start() < submitted.end() + 1:
             continue
         is_ratify_word = m.group(0).startswith("ratif")
+        if m.group(0) == "ratification" and RATIFICATION_BILL.search(
+                folded[max(0, m.start() - 40) : m.start()]) or re.match(
+                r"\s+(bill|draft|law draft)\b", folded[m.end() :]):
+            continue  # "the bill on (the) ratification ... sent to the committee": its step
         if not is_ratify_word and ctx.draft_approval:
             continue
         if not is_ratify_word and not (voters or ANY_PARLIAMENT.search(folded)):
@@ -117,8 +140,18 @@ def ratification(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Findi
             continue  # "parliament adopts a statement on the deal": another document approved
         if not voters and ctx.matcher.third_country_body(folded):
             continue  # "<third country>'s <same-named body> ratified": not a party's
-        if not ctx.bound(m) or ctx.is_negated(m):
+        if not ctx.bound(m) or ctx.is_negated(m) or ctx.is_habitual(m) or ctx.is_condition(m):
             continue
+        if re.search(r"\b(after|upon|pending|before|subject to|requires?|awaiting|following)\s+"
+                     r"(\w+\s+)?$", folded[max(0, m.start() - 30) : m.start()]) and \
+                m.group(0) in ("approval", "ratification"):
+            continue  # a condition: "comes into force ... after approval by the parliaments"
+        if m.group(0) != "ratification" and ctx.acts_on_other(m) and not (
+                re.match(r"\W*(\S+\s+){0,4}?(laws?|bills?)\b", folded[m.end() :])
+                and re.search(r"ratif|treaty|pact|partnership", folded[m.start() : m.end() + 90])
+        ) and not re.search(r"\b(bills?|laws?)\s+(on|for|of)\s+(the\s+)?ratif|"
+                            r"\bratification (bill|law)", folded[: m.start()]):
+            continue  # "<B>'s parliament approved a bill on migration", "ratified the programme"
         if submitted and "committee" in submitted.group(0):
             continue  # a committee's recommendation comes before the vote
         if m.group(0) == "ratification" and not re.search(
@@ -144,6 +177,7 @@ def ratification(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Findi
                 0.9 if voters else 0.75,
                 party,
                 retrospective=ctx.is_retro(m),
+                when=ctx.when_at(m),
             )
         )
     return found
@@ -170,8 +204,11 @@ def signing(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
     for m in SIGN.finditer(folded):
         if not ctx.bound(m):
             continue
-        if ctx.is_negated(m):
-            continue
+        if ctx.is_negated(m) or ctx.is_habitual(m) or ctx.is_condition(m):
+            continue  # not signed; "the kind of treaty <A>'s leader often signs"; "once it is
+            # signed, ..."
+        if ctx.acts_on_other(m):
+            continue  # a roadmap, memorandum, programme, decree... was (or will be) signed
         infinitive = BARE_VERB.match(m.group(0)) and re.search(
             r"\bto \w+\b", folded[max(0, m.start() - 80) : m.start()]
         )
@@ -184,8 +221,6 @@ def signing(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
         after = folded[m.end() : m.end() + 60]
         if re.match(r"\s+(no|nothing|none)\b", after):
             continue  # "signed no treaty", "signed nothing at the summit"
-        if OTHER_DOCUMENT.match(after):
-            continue  # a roadmap, memorandum, decree... was signed, not the treaty
         segment = ctx.segment_at(m.start())
         if INDEFINITE_TREATY.match(after) and len(ctx.matcher.parties_in(segment)) < 2:
             continue  # "<A> signed a ... treaty", the other party not named there
@@ -197,6 +232,7 @@ def signing(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
                 "signed",
                 0.9 if both_named and not retro else 0.75,
                 retrospective=retro,
+                when=ctx.when_at(m),
             )
         )
     for m in SIGNING_PAST.finditer(folded):
@@ -221,6 +257,8 @@ def delay(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
             continue
         if ctx.is_negated(m) and not m.group(0).startswith("not be signed"):
             continue
+        if ctx.is_possible(m):
+            continue  # "can also postpone", "could be delayed": a possibility, not a delay
         if re.search(r"\b(signed|sign)\b[^.]{0,60}\bor\b[^.]{0,40}$", folded[: m.start()]):
             continue  # "may be signed at the summit or postponed": a hypothesis
         hedged = bool(
@@ -231,13 +269,32 @@ def delay(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Finding]:
                 r"\b(after (months|years|weeks) of|once|previously|earlier)\s+(\w+\s+)?$",
                 folded[max(0, m.start() - 40) : m.start()],
             )
-        )
+        ) or bool(RETRO_OPENING.match(folded) or RETRO_AFTER.match(folded[m.end() :]))
         if ctx.denied:
             found.append(Finding(Status.DELAYED, "delay_denied", 0.3, contested=True))
         elif hedged:
             found.append(Finding(Status.DELAYED, "schedule_may_shift", 0.55, retrospective=retro))
         else:
-            found.append(Finding(Status.DELAYED, "delayed", 0.8, retrospective=retro))
+            found.append(Finding(Status.DELAYED, "delayed", 0.8, retrospective=retro,
+                                 when=ctx.when_at(m)))
+    for m in HOLD_UP.finditer(folded):  # "shows no interest in signing", "a precondition"
+        if re.search(r"\b(met|fulfill?ed|removed|lifted|dropped|waived|withdr[ae]wn?)\b",
+                     folded[max(0, m.start() - 30) : m.end() + 50]):
+            continue  # "the preconditions were met", "Baku dropped its preconditions"
+        if not found and ctx.bound(m) and not ctx.is_negated(m) and not ctx.denied:
+            found.append(Finding(Status.DELAYED, "held_up", 0.7,
+                                 retrospective=bool(RETRO_OPENING.match(folded))))
+    for m in TIMING_DOUBT.finditer(folded):  # "no clarity yet on when it will take place"
+        if not found and ctx.bound(m) and not ctx.is_negated(m) and not ctx.denied:
+            found.append(Finding(Status.DELAYED, "timing_uncertain", 0.5))
+    for m in NO_DATE.finditer(folded):
+        if found or not ctx.bound(m) or re.search(
+                r"\b(not|n't|never|yet to)\b\W+(\w+\W+){0,3}(sign|signed|ink)", folded):
+            continue  # "has not been signed, and no date is set" reports the negation
+        if EXPECTED_MISSED.search(folded):  # a signing that was expected did not happen
+            found.append(Finding(Status.DELAYED, "expected_signing_missed", 0.7))
+        else:  # "no date yet": still being prepared
+            found.append(Finding(Status.DRAFTING, "no_date_yet", 0.6))
     return found
 
 
@@ -270,6 +327,13 @@ def drafting_work(ctx: SentenceContext, earlier: Sequence[Finding]) -> list[Find
             continue
         if m.group(0).startswith("draft") and ctx.draft_approval:
             continue
+        if m.group(0).startswith("work") and DELAYED.search(
+                re.split(r"[;,]", ctx.folded[m.end() : m.end() + 60])[0]):
+            continue  # "work on the deal was halted": the work stopped, a delay
+        if m.group(0).startswith("negotiat") and re.search(
+                r"\b((conclusion|end|close|outcome|results?|wake) of|after|following) (the |their )?"
+                r"(\w+ )?$", ctx.folded[max(0, m.start() - 40) : m.start()]):
+            continue  # "signed at the conclusion of their negotiations": the talks are over
         found.append(
             Finding(
                 Status.DRAFTING,

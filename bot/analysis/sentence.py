@@ -17,7 +17,11 @@ from bot.analysis.relevance import SentenceFacts, TopicMatcher
 from bot.analysis.vocabulary import (
     ANAPHORA,
     ASKED,
+    BETWEEN_AGENCIES,
+    CLAUSE_END,
+    CONDITION_BEFORE,
     DENIAL,
+    DOCUMENT_NOUN,
     DRAFT_APPROVAL,
     FUTURE_AFTER,
     FUTURE_CONJ,
@@ -25,14 +29,26 @@ from bot.analysis.vocabulary import (
     FUTURE_NEAR,
     FUTURE_WIDE,
     GENERIC_DEAL,
+    GENERIC_KIND,
+    GENERIC_OBJECT,
+    HABITUAL_BEFORE,
     NEGATION,
+    OTHER_DOCUMENT,
     OURS,
+    PASSIVE_BEFORE,
     PAST_EVENT,
+    POSSIBILITY_BEFORE,
     REPLACES,
+    RETRO_AFTER,
     RETRO_BEFORE,
+    RETRO_OPENING,
+    RETRO_RELATIVE,
     RETRO_SENTENCE,
     SEGMENT_SPLIT,
     SPECIFIC,
+    UNDER_TREATY,
+    WHEN,
+    WHEN_NOT_EVENT,
 )
 from bot.models import Status
 from bot.text import fold, memoize
@@ -48,6 +64,9 @@ class Finding:
     party: str | None = None
     retrospective: bool = False
     contested: bool = False
+    # the date of the event as the sentence writes it ("Friday", "17 January", "yesterday"),
+    # when the sentence states one for this event; resolved against the publication elsewhere
+    when: str | None = None
 
     @property
     def sort_key(self) -> tuple[int, int, int, float]:
@@ -195,6 +214,12 @@ class SentenceContext:
             return True
         return bool(FUTURE_AFTER.search(folded[end : end + 60]))
 
+    def is_condition(self, match: re.Match[str]) -> bool:
+        """A condition on an act still to come: "after the agreement is signed, it must be
+        ratified", "once it is ratified": no event (not even a plan)."""
+        before = self.folded[max(0, match.start() - 60) : match.start()]
+        return bool(PAST_EVENT.search(match.group(0))) and bool(CONDITION_BEFORE.search(before))
+
     def is_negated(self, match: re.Match[str]) -> bool:
         """A negation shortly before the event word."""
         folded, start = self.folded, match.start()
@@ -207,6 +232,78 @@ class SentenceContext:
         return bool(NEGATION.search(before))
 
     def is_retro(self, match: re.Match[str]) -> bool:
-        """Looking back at the event as background ("the treaty, signed in January, ...")."""
+        """Looking back at the event as background ("the treaty, signed in January, ...", "the
+        treaty that <A>'s leader signed", "signed last year"): it confirms, it is not news."""
         before = self.folded[max(0, match.start() - 60) : match.start()]
-        return bool(RETRO_BEFORE.search(before)) or bool(RETRO_SENTENCE.search(self.folded))
+        return (bool(RETRO_BEFORE.search(before)) or bool(RETRO_RELATIVE.search(before))
+                or bool(RETRO_AFTER.match(self.folded[match.end() :]))
+                or bool(RETRO_SENTENCE.search(self.folded))
+                or bool(RETRO_OPENING.match(self.folded)))
+
+    # -- what was acted on, and how often ------------------------------------------------------
+    def acts_on_other(self, match: re.Match[str], kinds: re.Pattern[str] = OTHER_DOCUMENT) -> bool:
+        """What was signed, ratified or put in force at ``match`` is another document: its object
+        ("signed a two-year cooperation programme") or, said in the passive, its subject ("a
+        programme of consultations was sealed", "the new regulations entered into force")."""
+        folded, start, end = self.folded, match.start(), match.end()
+        inside = DOCUMENT_NOUN.search(match.group(0))
+        if inside and inside.group("ours"):  # "found the treaty consistent with ..."
+            return False
+        if kinds.match(folded[end:]) or BETWEEN_AGENCIES.match(folded[end:]):
+            return True
+        related = UNDER_TREATY.search(folded, end)
+        if related and not SPECIFIC.search(folded, self._clause_start(start), related.start()):
+            return True  # "the document was signed ... and comes after the implementation of
+            # the <treaty>": a document under (after, implementing) the treaty is not the treaty
+        stop = CLAUSE_END.search(folded, end)
+        named = DOCUMENT_NOUN.search(folded, end, min(stop.start() if stop else len(folded),
+                                                      end + 60))
+        passive = PASSIVE_BEFORE.search(folded[:start]) or re.match(r"\s+by\b", folded[end:])
+        if named and not passive:
+            return bool(named.group("other"))  # the object: "signed in <capital> a programme"
+        spans = [span for span in _segments(self.text) if span[0] <= start]
+        subject = DOCUMENT_NOUN.search(folded, spans[-1][0] if spans else 0, start)
+        return bool(subject and subject.group("other"))
+
+    def _clause_start(self, position: int) -> int:
+        """Where the sentence's part holding ``position`` starts (with what it leans on)."""
+        starts = [start for start, end in _segments(self.text) if start <= position]
+        return starts[-1] if starts else 0
+
+    def is_habitual(self, match: re.Match[str]) -> bool:
+        """A habit or a kind, not an event: "the kind of treaty <A>'s leader often signs", "<A>
+        signs such treaties with its partners"."""
+        before = self.folded[max(0, match.start() - 40) : match.start()]
+        return (bool(HABITUAL_BEFORE.search(before))
+                or bool(GENERIC_KIND.search(self.folded[: match.start()]))
+                or bool(GENERIC_OBJECT.match(self.folded[match.end() :])))
+
+    def is_possible(self, match: re.Match[str]) -> bool:
+        """Only a possibility: "can also postpone", "could be delayed", "may postpone"."""
+        return bool(POSSIBILITY_BEFORE.search(self.folded[max(0, match.start() - 40) :
+                                                          match.start()]))
+
+    def when_at(self, match: re.Match[str]) -> str | None:
+        """The date the sentence gives for the event at ``match``, as written ("Friday", "17
+        January", "yesterday"): in its clause after the event word, else just before it, else
+        opening the sentence ("On Friday, ..."); never a term ("until 2045"), a deadline or a
+        dateline ("Nov 6 (Interfax)")."""
+        text, start, end = self.text, match.start(), match.end()
+        stop = CLAUSE_END.search(text.lower(), end)
+        limit = min(stop.start() if stop else len(text), end + 120)
+        clause = max(text.rfind(c, 0, start) for c in ",;:")
+        candidates = [m for m in WHEN.finditer(text) if self._event_date(m)]
+        after = [m for m in candidates if end <= m.start() < limit]
+        before = [m for m in candidates if max(clause, start - 40) < m.start() < start]
+        opening = [m for m in candidates
+                   if re.fullmatch(r"\W*(on\s+)?", text[: m.start()], re.I)
+                   and re.match(r"\s*,", text[m.end() :])]
+        for found in (after[:1], before[-1:], opening[:1]):
+            if found:
+                return found[0].group(0)
+        return None
+
+    def _event_date(self, m: re.Match[str]) -> bool:
+        if WHEN_NOT_EVENT.search(self.text[max(0, m.start() - 20) : m.start()]):
+            return False
+        return not re.match(r"\s*\(", self.text[m.end() :])  # "Nov 6 (Interfax) -"

@@ -23,34 +23,13 @@ SEGMENT_SPLIT = re.compile(
 ASKED = re.compile(r"\basked (whether|if|when)\b[^,;]*")
 GENERIC_DEAL = re.compile(
     r"\b(several|other|two|three|four|five|\d+|a number of|various|additional|a series of|"
-    r"dozens|many|numerous|scores|hundreds|a raft of|a package of|a host of)\s+"
+    r"dozens|(a |half a )?dozen|a few|many|numerous|scores|hundreds|a raft of|a package of|"
+    r"a host of|a set of|a range of|a batch of|a slew of|a bunch of)\s+"
     r"(\w+\s+){0,2}(agreements?|deals?|accords?|memorand\w+|documents?|contracts?)\b|"
     r"\ban?\s+(\S+\s+){0,3}(agreement|deal|accord|memorandum|contract)( with \w+)?\s+"
     r"(on|to|for|covering|in the field)\b"
 )
 REPLACES = re.compile(r"\b(to replace|replacing|replaces|supersed\w*|instead of)\b.*$", re.I)
-# other documents of the same parties (or anyone's): a treaty "on" something else, or a kind of
-# deal the topic names in ``other_agreements`` ("a gas deal", "the visa agreement")
-_TREATY_ON = (
-    r"\b(treaty|agreement|pact|deal|accord|convention)\s+(on|for|concerning|regarding)\s+"
-    r"(the |a )?(?!(comprehensive|strategic|partnership|monday|tuesday|wednesday|thursday|"
-    r"friday|saturday|sunday|january|february|march|april|may|june|july|august|september|"
-    r"october|november|december|ratification|signing|signature|entry|approval|its|their|this|"
-    r"that|which|day|eve|sidelines|occasion|basis|table|agenda|paper|track|schedule|time|"
-    r"hold|course|consideration|review|weeks?|months?|years?|\d)\b)[a-z]{3,}"
-)
-
-
-def other_treaty_regex(kinds: list[str]) -> re.Pattern[str]:
-    """A treaty "on" something else, or one of the ``kinds`` of deal (folded words)."""
-    if not kinds:
-        return re.compile(_TREATY_ON)
-    return re.compile(
-        _TREATY_ON + r"|\b(" + "|".join(phrase_pattern(k) for k in kinds) + r")\s+(\w+\s+)?"
-        r"(treaty|pact|deal|agreement|accord|convention)s?\b"
-    )
-
-
 # a law, order or decree coming into force is not the treaty doing so
 OTHER_ACT = re.compile(r"\b(law|order|decree|directive|regulation|resolution|ban|tariffs?)\b")
 OURS = re.compile(r"\b(strategic|comprehensive|partnership)\b")
@@ -78,6 +57,12 @@ FUTURE_WIDE = re.compile(
 FUTURE_CONJ = re.compile(r"\b(once|until|when|before)\b(?!\s+\w+ed\b)")
 # "Once / After / As soon as they have signed it, it will go to parliament": a plan
 FUTURE_FRAME = re.compile(r"^\W*(once|after|as soon as|when|if)\b[^.;]*\b(will|would|shall)\b")
+# "after / once / when the agreement is signed, it must be ratified": a condition on a signing
+# still to come, not an event (the present passive in a clause of time or condition)
+CONDITION_BEFORE = re.compile(
+    r"\b(after|once|when|whenever|as soon as|until|unless|if|before|upon)\s+"
+    r"([\w'-]+\s+){0,5}?(is|are|gets?|has been|have been)\s+(\w+ly\s+)?$"
+)
 PAST_EVENT = re.compile(r"(ed|ink|signed|sealed|inked)$")
 FUTURE_AFTER = re.compile(
     r"^\W*(\w+\W+){0,3}?(soon|next (week|month|year)|in the coming|later this|"
@@ -159,12 +144,14 @@ IN_FORCE = re.compile(
     r"(now|is|was|has been|remains|are) (officially |formally |fully |legally )?in (force|effect)|"
     r"br(ing|ings|ought) (\w+ ){0,3}into force|(now|became|becomes|has become) legally binding|"
     r"legally binding after|"
-    r"entry into force|in force since)\b"
+    r"entry into force|in force since|(began|begun|begins|started|starts) (implementing|to implement"
+    r"|applying|to apply) (the |a |an |their |its )?([\w-]+ ){0,4}(treaty|pact|agreement|accord))\b"
 )
 IN_FORCE_PROVISION = re.compile(
     r"^\W*(\w+\W+){0,4}?(\d+|thirty|30) days after|^\W*(\w+\W+){0,3}?(upon|after|following) "
     r"(the )?(exchange|ratification|notification|receipt|last|final)|"
-    r"^\W*(\w+\W+){0,2}?(once|when|as soon as|upon|if)\b"
+    r"^\W*(\w+\W+){0,2}?(once|when|as soon as|upon|if)\b|"
+    r"^\W*(on|from|as of) the (date|day) (of|when|on which|following)\b"
 )
 
 # --- ratification, and the steps before it -------------------------------------------------------
@@ -185,6 +172,12 @@ def submitted_regex(bodies: list[str]) -> re.Pattern[str]:
 
 
 RATIFY = re.compile(r"\bratif(y|ies|ied|ying|ication)\b")
+# "ratification" as what a bill is for, or what a text is submitted for: a step before the vote
+# ("the bill on ratification ... sent to the committee", "submitted ... for the ratification of")
+RATIFICATION_BILL = re.compile(
+    r"\b(bills?|draft( law)?|motion|proposal|request|submission|documents?|package)\s+"
+    r"(on|for|of|about|concerning)\s+(the\s+)?$|\bfor\s+(the\s+)?$"
+)
 def approve_regex(bodies: list[str]) -> re.Pattern[str]:
     """A parliament's approval; "<body> vote" for each of the ``bodies`` (plain names)."""
     names = sorted(bodies, key=len, reverse=True)
@@ -209,17 +202,70 @@ DRAFT_APPROVAL = re.compile(
 # --- signing -------------------------------------------------------------------------------------
 SIGN = re.compile(
     r"(?<!\ba )(?<!\bthe )(?<!\bno )"  # "a sign", "the signs": nouns
+    r"(?<!pre-)(?<!pre)(?<!counter-)(?<!counter)"  # pre-signed: initialled, not signed
     r"\b(sign(s|ed)?(?!\s+(that|off|point|are)\b)(?!-off)|ink(s|ed)?|seal(s|ed)?|"
     r"put (their |his )?signatures? (to|on|under)|put pen to paper|"
     r"conclud(ed|es) (a|an|the|their) (\S+ ){0,6}(treaty|pact|agreement))\b(?! of\b)(?!s of\b)"
 )
-# "signed the roadmap / a memorandum / the decree ..." is not signing the treaty
-OTHER_DOCUMENT = re.compile(
-    r"^\s+(the |a |an |its |their )?(\w+ ){0,2}(road ?maps?|memorand\w+|mous?|protocols?|plans?|"
-    r"declarations?|statements?|decrees?|orders?|laws?|bills?|letters?|contracts?|programm?es?|"
-    r"communiques?|minutes|visa|deals? on|agreements? on|directives?|instructions?|"
-    r"resolutions?|guest ?book|agenda|framework)\b"
+# The object of the act: kinds of document between the same parties that are not the treaty
+# (language, not treaty data: a programme, memorandum, roadmap, plan, regulations, a bill...).
+DOC_KINDS = (
+    r"(road ?maps?|memorand\w+|mous?|protocols?|plans?|declarations?|statements?|decrees?|"
+    r"orders?|laws?|bills?|letters?|contracts?|program(me)?s?|communiques?|minutes|visa|"
+    r"(deals?|agreements?) on(?! (the |a )?(new )?(comprehensive|strategic|partnership|monday|"
+    r"tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|\d|sidelines|eve|occasion|margins|its|"
+    r"their|this|that|which)\b)|directives?|instructions?|resolutions?|regulations?|"
+    r"guest ?book|agenda|framework|concepts?|charters?|timetables?)"
 )
+_MODIFIER = (r"(?:(?!(treaty|pact|agreement|accord|document|deal|with|on|in|at|by|for|of|to|"
+             r"from|and|under|after|during|into|as|a|an|the|is|are|was|were|has|have|had|be|"
+             r"been|which|that|it)\b)[\w'-]+ )")
+# "signed the roadmap / a two-year cooperation programme / the decree ..." is not the treaty
+OTHER_DOCUMENT = re.compile(
+    r"^\s+(the |a |an |its |their |this |that )?" + _MODIFIER + r"{0,3}(" + DOC_KINDS + r"|"
+    # a deal for a short period is a plan: "a biennium cooperation deal", "a 2026-2028 accord"
+    r"(biennium|biennial|annual|yearly|(one|two|three|1|2|3)-year|\d{4}-\d{4}) ([\w-]+ ){0,2}"
+    r"(deal|agreement|accord|document)s?)\b"
+)
+# the first noun naming a document in a passive subject ("a programme ... was signed")
+DOCUMENT_NOUN = re.compile(
+    r"\b(?:(?P<ours>treaty|pact|agreement|accord|document|deal|partnership)|"
+    r"(?P<other>" + DOC_KINDS + r"))\b"
+)
+# signed between agencies, not states: "a cooperation document between their foreign ministries"
+BETWEEN_AGENCIES = re.compile(
+    r"^[^.;]{0,60}?\bbetween (the |their |both |two )?([\w-]+ ){0,3}(ministries|agencies|"
+    r"departments|companies|firms|banks|regulators|corporations|universities|chambers|regions|"
+    r"provinces|cities|news agencies)\b"
+)
+# a document signed under, after or to implement the treaty (named after it): another document
+UNDER_TREATY = re.compile(
+    r"\b(under|within (the )?framework of|in the framework of|pursuant to|based on|in line with|"
+    r"to implement|(implementation|operationali[sz]ation) of|comes? after|follows?)\s+"
+    r"(the |its |their )?([\w-]+ ){0,6}?(treaty|pact|agreement|accord)\b"
+)
+PASSIVE_BEFORE = re.compile(r"\b(was|were|been|being|be|is|are)\s+(\w+ly\s+)?$")
+# "the kind of treaty <A>'s leader often signs", "<A> signs such treaties": no event
+HABITUAL_BEFORE = re.compile(
+    r"\b(often|usually|routinely|regularly|typically|always|frequently|generally|normally|"
+    r"habitually|tends? to|used to)\s+(\w+\s+)?$"
+)
+GENERIC_KIND = re.compile(r"\b(kinds?|sorts?|types?) of (\w+ )?(treaty|treaties|pacts?|agreements?"
+                          r"|deals?|documents?)\b")
+GENERIC_OBJECT = re.compile(
+    r"^\s+(such|these kinds? of|this kind of|similar|many|most|all)\b|"
+    r"^\s+(treaties|pacts|agreements|accords|deals)\b(?! (on|with \w+ on)\b)"
+)
+# a possibility, not a report: "can also postpone", "could be delayed", "may postpone"
+POSSIBILITY_BEFORE = re.compile(
+    r"\b(can|could|may|might|possibly|perhaps|maybe|cannot rule out|not rule out)\s+"
+    r"(also |even |still |well |yet |then |easily |always )?(be |have been |get )?$"
+)
+# a past state: "was in force until 1996", "remained in force till the new treaty"
+UNTIL_AFTER = re.compile(r"^\W*(\w+\W+){0,3}?(until|till|up to|through)\b")
+# a provision on how long it is valid: "remains in force for 20 years"
+DURATION_AFTER = re.compile(r"^\s+for (a (period|term) of )?\S+ (\S+ )?years?\b")
 # "signed a ... treaty" with one party named: some treaty, not necessarily this one
 INDEFINITE_TREATY = re.compile(
     r"^\s+(a|an|another)\s+(\S+\s+){0,4}(treaty|pact|agreement|accord|deal)\b"
@@ -238,41 +284,47 @@ DELAYED = re.compile(
     r"(signing|ceremony) (was |has been |had been )?(moved|rescheduled)|setback|"
     r"hold(ing|s)? up|held (\w+ ){0,3}up|slip(s|ped|ping)?|shifted to|moved to|set back|"
     r"not go ahead|rather than (being )?sign\w*|(will|would) now be signed|"
+    r"(signing|ceremony)\b[^.;]{0,60}\b(did not|didn't|failed to) (happen|take place|go ahead|"
+    r"materiali[sz]e)|"
     r"(end(s|ed)?|conclud\w*|wrap(s|ped)? up|close[sd]?|fail(s|ed)?) (\w+ ){0,2}"
     r"without (a |the |any )?"
-    r"(\w+ ){0,2}(signing|signature|treaty|pact|deal))\b"
+    r"(\w+ ){0,2}(signing|signature))\b"
 )
+# "no date yet" is drafting; for a signing that was expected and did not happen, a delay
+NO_DATE = re.compile(
+    r"\bno (new |firm |specific |exact )?dates?\b|\bdates? (has |had |have )?(not |yet to )(yet )?"
+    r"(been )?(set|fixed|agreed|announced|determined)\b"
+)
+EXPECTED_MISSED = re.compile(
+    r"\bno new dates?\b|\b(did not|didn't|failed to) (happen|take place|materiali[sz]e|go ahead)|"
+    r"\bhad been (expected|planned|scheduled|due|slated)\b|\b(was|were) (once|originally|"
+    r"initially) (expected|planned|scheduled|due|slated)\b|\bmissed\b"
+)
+# the signing held up, said without "postpone": unwillingness, a precondition, a reason it is
+# not signed, no progress "as long as" something lasts, not signing at the expected occasion
+HOLD_UP = re.compile(
+    r"\b((do|does|did)(n't| not) want to sign|(shows?|showed|has|have|had) no (interest|political "
+    r"will|desire|willingness) (in|to) sign\w*|(refus\w+|unwilling|reluctant) to sign|"
+    r"(pre-?conditions?|prerequisites?)\b|conditions? (for|of|to) (its |the )?(sign\w*)|"
+    r"(sign\w*|signature)\b[^.;]{0,60}\bon (the )?condition (that|of)|"
+    r"not (being |been |yet |be )*signed (because|due to|owing to|as long as|until|"
+    r"for (one|a|the|this|that) (\w+ )?reason)|(cannot|can't|can not|unable to|won't|will not) "
+    r"(move forward|proceed|progress|advance|go ahead|be signed)\b[^.;]{0,60}\b(as long as|until|"
+    r"unless|while)|((will|would) not|won't|wouldn't) sign (\w+ ){0,4}(in|at|during) (?!least\b))"
+)
+# doubt over when (or whether) the signing, or the visit for it, happens: a (weak) delay
+TIMING_DOUBT = re.compile(
+    r"\b(no clarity|not (yet )?clear|unclear|uncertain\w*|no certainty|no confirmation)\b"
+    r"[^.;]{0,50}?\b(when|whether|timing|timeline|date|schedule)\b|"
+    r"\b(timing|timeline|timeframe|date|schedule)\b[^.;]{0,40}?\b(uncertain|unclear|in doubt|"
+    r"up in the air|not (yet )?clear)\b"
+)
+# "However, it has been delayed ...", "it is not being signed because ...": in an article about
+# the treaty, a sentence whose subject is only "it" and that reports a hold-up speaks of it
+PRONOUN_SUBJECT = re.compile(r"^\W*((however|but|yet|so|still|since then|now)\W+)?(it|this)\s+"
+                             r"(has|had|was|is|have|will|would|cannot|can't)\b")
+OCCASION = re.compile(r"\b(visit|trip|meeting|summit|ceremony)\b")
 DELAY_NEGATED = re.compile(r"\b(without|no|not) (any )?(further )?(delay|postponement|suspension)")
-# After signature: a party leaves the treaty, or stops applying it. Talks suspended before
-# signature are a delay (above), not this: the treaty itself must be what is left or suspended.
-def _treaty_noun(party_words: list[str]) -> str:
-    """"the (new, landmark, <party>'s ...) treaty": ``party_words`` are the parties' names."""
-    words = "".join(f"|{phrase_pattern(w)}|{phrase_pattern(w)}'s" for w in party_words)
-    return (
-        r"(the |this |its |their |a )?((comprehensive|strategic|partnership|landmark|new|"
-        r"bilateral|historic|major|cooperation|20-year|twenty-year|\w+-\w+" + words + r") )"
-        r"{0,4}(treaty|pact|partnership agreement)"
-    )
-
-
-def withdrawal_regex(party_words: list[str]) -> re.Pattern[str]:
-    noun = _treaty_noun(party_words)
-    return re.compile(
-        r"\b(withdr(ew|aw|aws|awn|awing)|pull(ed|s|ing)? out) from " + noun + r"|"
-        r"\b(terminat(e|ed|es|ing)|renounc(e|ed|es|ing)|scrap(s|ped|ping)?|"
-        r"annul(s|led|ling)?) " + noun
-    )
-
-
-def suspended_treaty_regex(party_words: list[str]) -> re.Pattern[str]:
-    noun = _treaty_noun(party_words)
-    return re.compile(
-        r"\bsuspen(d|ds|ded|ding) (the |its |their )?(implementation|application|participation|"
-        r"operation|obligations?)( \w+){0,2} (of|in|under) " + noun + r"|"
-        r"\bsuspen(d|ds|ded|ding) " + noun
-    )
-
-
 # --- drafting work -------------------------------------------------------------------------------
 DRAFTING = re.compile(
     r"\b(draft(s|ed|ing)?|negotiat\w*|final stages?|final version|final phase|finalis\w*|"
@@ -282,6 +334,51 @@ DRAFTING = re.compile(
     r"high level of readiness|talks on the (new )?(treaty|pact|agreement)|"
     r"agreed to (develop|draft|prepare)|under (discussion|negotiation|preparation)|"
     r"initial(l)?(ed|ing) (the )?(\w+ ){0,3}(text|treaty|pact|agreement|document)|"
+    r"(was|were|been|being) initial(l)?ed|pre-?sign\w*|paraph\w*|"
+    r"(treaty|pact|agreement|accord|document|text|deal) (\w+ )?initial(l)?ed|"
     r"final touches|agree\w* (the )?final text|working through|(is|was) (fully )?ready\b(?! to)|"
     r"close to (a |the )?(new )?(treaty|pact|deal|agreement))\b"
 )
+
+# --- looking back, and the event's own date ------------------------------------------------------
+_MONTH = (r"(january|february|march|april|may|june|july|august|september|october|november|"
+          r"december|(jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?)")
+# after the event word: a time that is not a single recent day ("signed in January", "last year")
+RETRO_AFTER = re.compile(
+    r"^[^.;]{0,40}?\b(in " + _MONTH + r"(?! \d)( \d{4})?|in \d{4}|back in|last (year|month|summer|"
+    r"spring|autumn|fall|winter)|earlier this year|(a|one|two|three|several|\w+) (years?|months?) "
+    r"ago)\b"
+)
+# opening the sentence: the report looks back ("Earlier in June, ...", "Earlier, <A> said",
+# "In January 2025, ...", "Last year, ..."); a single day ("On 17 January") is a date, not this
+RETRO_OPENING = re.compile(
+    r"^\W*(earlier\s*(,|in \w+|this (year|month)|that (day|month|year)|last \w+)|previously|"
+    r"before that|back in \w+( \d{4})?|"
+    r"in (" + _MONTH + r"|\d{4})( \d{4})?\s*,|in (early|mid|late)[- ]\w+|"
+    r"last (year|month|summer|spring|autumn|fall|winter)\s*,)(?!\s+(today|this week)\b)"
+)
+# "the treaty that <A>'s leader signed", "which <B> first signed": a relative clause looks back
+RETRO_RELATIVE = re.compile(
+    r"\b(treaty|pact|agreement|accord|document|deal|partnership)[\"'”’]?\s+(that|which)\s+"
+    r"([\w.'-]+\s+){1,5}(had\s+)?$|\b(first|originally|initially|recently|previously|already)\s+$|"
+    r"\b(treaty|pact|agreement|accord|document|deal)\s+(we|they|he|she|you)\s+(have\s+|had\s+)?$"
+    r"|\b(after|since)\s+([\w'-]+\s+){1,4}(had\s+)?$"
+)
+# a date expression as written: "Friday", "last Tuesday", "17 January", "January 17, 2025"
+WHEN = re.compile(
+    r"\b(?:(?:last|this)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+\d{4})?(?![\w-])|"
+    r"\b" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?\b(?:,?\s+\d{4})?|"
+    r"\b(?:yesterday|today|tonight|last night|this (?:morning|afternoon|evening))\b|"
+    r"\b\d{4}-\d{2}-\d{2}\b",
+    re.IGNORECASE,
+)
+# a date that is not the event's: a term ("until 2045"), a deadline, a dateline "Nov 6 (Interfax)"
+WHEN_NOT_EVENT = re.compile(
+    r"\b(until|till|through|by|before|after|from|since|to|ahead of|expires?|expiring|runs?|"
+    r"valid|between|and|or)\s+(the\s+)?$",
+    re.IGNORECASE,
+)
+# where the event's clause ends after the event word
+CLAUSE_END = re.compile(r"[;.!?]|,\s*(which|that|who|while|but|and)\b|\b(which|that|who|while|"
+                        r"until|till|but|was|were|is|are|has|have|had|will|would)\b")

@@ -5,16 +5,19 @@ clean → relevance → dedup → classify → store → decide status → diges
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from bot.analysis.classify import Finding, SentenceClassifier
-from bot.analysis.decide import Decision, DecisionSettings, decide, timeline
+from bot.analysis.decide import LADDER, Decision, DecisionSettings, decide, timeline
 from bot.analysis.dedup import Fingerprint, find_near_duplicate, fingerprint
+from bot.analysis.eventdate import resolve_when
+from bot.analysis.language import detect_language, is_read
 from bot.analysis.relevance import TopicMatcher
 from bot.config.topic import Topic
-from bot.delivery.digests import baseline_digest, status_change_digest
+from bot.delivery.digests import baseline_digest, date_correction_digest, status_change_digest
 from bot.ingest.seeds import load_seeds
 from bot.models import Digest, Evidence, FeedItem
 from bot.store import Database
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 BASELINE_KEY = "baseline"
 # the newest article when the last status digest was queued: the stories after it are "new"
 STORIES_MARK = "stories_mark"
+UNCONFIRMED = "unconfirmed"  # the reports of a step not confirmed yet (JSON evidence list)
 MAX_SENTENCE_CHARS = 1000  # no real sentence is longer; a longer one is junk or an attack
 
 
@@ -35,6 +39,7 @@ class Analysis:
     findings: list[tuple[str, Finding]]  # (sentence, finding)
     # for the near-duplicate search, which looks at relevant articles only: None when irrelevant
     fingerprint: Fingerprint | None
+    language: str | None = None  # as detected; None when too short to tell
 
     @property
     def status(self) -> str | None:
@@ -53,9 +58,13 @@ class Analyzer:
         self.classifier = SentenceClassifier(self.matcher)
 
     def analyze(self, title: str, paragraphs: list[str]) -> Analysis:
+        language = detect_language(" ".join([title, *paragraphs[:2]])[:1000])
+        if not is_read(language):
+            return Analysis(False, f"written in {language}, a language the bot does not read",
+                            [], None, language)
         relevance = self.matcher.article_relevance(title, paragraphs)
         if not relevance.relevant:
-            return Analysis(False, relevance.reason, [], None)
+            return Analysis(False, relevance.reason, [], None, language)
         print_ = fingerprint(title, paragraphs)
         findings: list[tuple[str, Finding]] = []
         # the classifier's cost grows with the square of a sentence's length: cap it
@@ -72,7 +81,7 @@ class Analyzer:
             )
             if finding is not None:
                 findings.append((sentence, finding))
-        return Analysis(True, relevance.reason, findings, print_)
+        return Analysis(True, relevance.reason, findings, print_, language)
 
 
 @dataclass
@@ -81,6 +90,7 @@ class IngestResult:
     relevant: bool
     duplicate_of: int | None
     status: str | None
+    language: str | None = None
 
 
 @dataclass
@@ -102,8 +112,9 @@ class Engine:
         # several topics in one bot: each digest says which (its facts' ``topic``)
         self.topic_id = topic_id
         # "ratified by both" means by every party of this topic
-        self.settings = (settings if settings.parties == tuple(topic.parties)
-                         else replace(settings, parties=tuple(topic.parties)))
+        # "ratified by both" means by every party of this topic; its official sources confirm
+        self.settings = replace(settings, parties=tuple(topic.parties),
+                                official_sources=tuple(topic.official_sources))
         self.outputs = outputs
         self.analyzer = Analyzer(topic)
         # stored fingerprints never change: each is read and parsed once (least recently used
@@ -137,10 +148,12 @@ class Engine:
             cache.popitem(last=False)
         return found
 
-    def _find_original(self, print_: Fingerprint, published: str | None) -> int | None:
+    def _find_original(self, print_: Fingerprint, published: str | None,
+                       status: str | None) -> int | None:
         """The stored original this article repeats: the newest near-duplicate among the
-        relevant originals of its days (``Database.dedup_candidate_ids``)."""
-        candidates = self._stored_prints(self.db.dedup_candidate_ids(published))
+        relevant originals of its days that report the same step (a preview and the report of
+        the event are two stories, however alike their words)."""
+        candidates = self._stored_prints(self.db.dedup_candidate_ids(published, status=status))
         return find_near_duplicate(print_, candidates)
 
     def ingest(self, *, key: str, kind: str, title: str, paragraphs: list[str], source: str,
@@ -150,12 +163,13 @@ class Engine:
         analysis = self.analyzer.analyze(title, paragraphs)
         duplicate_of = None
         if analysis.fingerprint is not None:
-            duplicate_of = self._find_original(analysis.fingerprint, published)
+            duplicate_of = self._find_original(analysis.fingerprint, published, analysis.status)
         evidence = [
             Evidence(
                 status=f.status, quote=sentence, rule=f.rule, confidence=f.confidence,
                 title=title, url=url or path, source=source, published=published,
                 party=f.party, retrospective=f.retrospective, contested=f.contested,
+                occurred=resolve_when(f.when, published),
             )
             for sentence, f in analysis.findings
         ]
@@ -166,10 +180,12 @@ class Engine:
             fingerprint=analysis.fingerprint.to_text() if analysis.fingerprint else "",
             evidence=evidence, status=analysis.status, duplicate_of=duplicate_of, feed=feed,
             url=url, path=path, published=published, date_note=date_note, seen=seen,
+            language=analysis.language,
         )
         log.debug("stored %s relevant=%s status=%s dup=%s", key, analysis.relevant,
                   analysis.status, duplicate_of)
-        return IngestResult(article_id, analysis.relevant, duplicate_of, analysis.status)
+        return IngestResult(article_id, analysis.relevant, duplicate_of, analysis.status,
+                            analysis.language)
 
     def ingest_item(self, item: FeedItem) -> IngestResult:
         paragraphs = [p for p in [item.summary] if p]
@@ -231,6 +247,7 @@ class Engine:
                        new_stories: list[dict] | None) -> Digest | None:
         evidence = self.evidence()
         decision = decide(evidence, self.settings)
+        self._keep_unconfirmed(decision)
         current = self.db.current_status()
         counts = self.db.counts()
         if current is None:
@@ -247,14 +264,17 @@ class Engine:
                 for step in history:
                     assert step.status is not None  # the timeline holds reached stages only
                     self.db.add_status(step.status.value, previous_status, step.since,
-                                       step.party, [e.to_json() for e in step.evidence])
+                                       step.party, [e.to_json() for e in step.evidence],
+                                       corrects=step.corrects)
                     previous_status = step.status.value
                 if self.db.enqueue_digest(digest, self.outputs, once_key=BASELINE_KEY) is None:
                     return None
                 self.db.set_value(STORIES_MARK, str(self.db.last_ids()[0]))
             return digest
-        if decision.status is None or decision.key == (current["status"], current["party"]):
+        if decision.status is None:
             return None
+        if decision.key == (current["status"], current["party"]):
+            return self._correct_date(decision, current["since"], counts)
         mark = self.db.get_value(STORIES_MARK)
         if mark is not None:  # every relevant story since the last status digest
             new_stories = self.db.stories_after(int(mark))
@@ -267,6 +287,29 @@ class Engine:
                                decision.party, [e.to_json() for e in decision.evidence])
             self.db.enqueue_digest(digest, self.outputs)
             self.db.set_value(STORIES_MARK, str(self.db.last_ids()[0]))
+        return digest
+
+    def _keep_unconfirmed(self, decision: Decision) -> None:
+        """The reports not confirmed yet, for the views (``status --json``: ``unconfirmed``)."""
+        text = json.dumps([e.to_json() for e in decision.unconfirmed], ensure_ascii=False,
+                          sort_keys=True)
+        if (self.db.get_value(UNCONFIRMED) or "[]") != text:
+            self.db.set_value(UNCONFIRMED, text)
+
+    def _correct_date(self, decision: Decision, since: str | None,
+                      counts: dict[str, int]) -> Digest | None:
+        """A better-dated report moved the day the current step happened: record and post it."""
+        if decision.status not in LADDER or not decision.since or decision.since == since:
+            return None
+        assert decision.status is not None
+        digest = date_correction_digest(self.topic.name, decision, since, counts,
+                                        self.topic.party_labels())
+        self.tag(digest)
+        with self.db.batch():
+            self.db.add_status(decision.status.value, decision.status.value, decision.since,
+                               decision.party, [e.to_json() for e in decision.evidence],
+                               corrects=since)
+            self.db.enqueue_digest(digest, self.outputs)
         return digest
 
     def tag(self, digest: Digest) -> None:

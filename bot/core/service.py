@@ -80,6 +80,8 @@ class TreatyService(Protocol):
 
     def topics(self) -> list[dict[str, Any]]: ...
 
+    def party_names_of(self, topic: str | None = None) -> Mapping[str, str]: ...
+
     def status(self, topic: str | None = None) -> StatusView: ...
 
     def history(self, topic: str | None = None) -> list[HistoryEntry]: ...
@@ -173,6 +175,10 @@ class StoreService:
     def party_names(self) -> Mapping[str, str]:
         """How the topic names its parties (and "both"), for status and history texts."""
         return self._party_names() if self._party_names else PARTY_NAMES
+
+    def party_names_of(self, topic: str | None = None) -> Mapping[str, str]:
+        """``party_names`` of one topic (its id; None: the first)."""
+        return self.party_names
 
     @property
     def check_roles(self) -> list[str]:
@@ -307,6 +313,10 @@ class AppService(StoreService):
 
     def _topic_names(self) -> dict[str, str]:
         return {t.id: t.name for t in self.app.watchlist.topics}
+
+    def party_names_of(self, topic: str | None = None) -> Mapping[str, str]:
+        entry = self.app.watchlist.topic_entry(topic)
+        return entry.to_topic().party_labels() if entry is not None else self.party_names
 
     def _topic_db(self, topic: str | None) -> Database:
         if topic is None:

@@ -5,15 +5,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
+from bot.analysis.language import READ_LANGUAGES, is_read
+from bot.core.engine import UNCONFIRMED
 from bot.delivery.digests import evidence_block, party_name, status_phrase
 from bot.redact import redact_text, redact_url
 from bot.store import Database
 
 EVIDENCE_FIELDS = ("status", "quote", "title", "url", "source", "published", "rule", "confidence",
-                   "party", "retrospective")
+                   "party", "retrospective", "occurred")
 
 
 class FeedCounts(TypedDict):
@@ -37,6 +40,10 @@ class StatusView(TypedDict):
     evidence: list[dict[str, Any]]
     changes: int
     feeds: FeedCounts
+    # reports of a later step (or another party's ratification) not confirmed yet: the claim
+    # and its evidence; never the status until confirmed
+    unconfirmed: list[dict[str, Any]]
+    not_read: int  # articles in a language the bot does not read (see ``sources``)
 
 
 class HistoryEntry(TypedDict):
@@ -49,6 +56,7 @@ class HistoryEntry(TypedDict):
     decided_at: str
     party: str | None
     evidence: list[dict[str, Any]]
+    corrects: str | None  # this entry only corrects the date: the ``since`` it replaces
 
 
 class FeedView(TypedDict):
@@ -101,7 +109,20 @@ def status_report(db: Database, topic: str,
         "changes": len(history),
         "feeds": {"total": len(watched) if watched is not None else len(feeds),
                   "failing": sum(1 for f in feeds if f["failures"])},
+        "unconfirmed": unconfirmed_claims(db),
+        "not_read": sum(n for lang, n in db.language_counts().items()
+                        if lang not in READ_LANGUAGES),
     }
+
+
+def unconfirmed_claims(db: Database) -> list[dict[str, Any]]:
+    """The reports of a step not confirmed yet, as the engine last decided (see decide.py)."""
+    stored = db.get_value(UNCONFIRMED)
+    try:
+        items = json.loads(stored) if stored else []
+    except ValueError:
+        return []
+    return _evidence(items) if isinstance(items, list) else []
 
 
 def empty_status(topic: str, watched: list[str] | None = None) -> StatusView:
@@ -109,21 +130,29 @@ def empty_status(topic: str, watched: list[str] | None = None) -> StatusView:
     return {"topic": topic, "status": None, "party": None, "ratified_by": None, "since": None,
             "updated_at": None, "last_check": None, "articles": 0, "relevant_articles": 0,
             "sources": 0, "evidence": [], "changes": 0,
-            "feeds": {"total": len(watched or []), "failing": 0}}
+            "feeds": {"total": len(watched or []), "failing": 0}, "unconfirmed": [], "not_read": 0}
 
 
 def status_text(report: StatusView, parties: Mapping[str, str] | None = None) -> str:
     """``parties``: how the topic names its parties (``Topic.party_labels()``)."""
-    if report["status"] is None:
+    if report["status"] is None and not report.get("unconfirmed"):
         return (f"{report['topic']}\nNo status yet: run `treatybot run --once` to load the baseline "
                 "and check the feeds.")
-    phrase = status_phrase(report["status"], report.get("party"), parties)
-    lines = [
-        report["topic"],
-        f"Status: {phrase.upper()} since {report['since'] or 'an unknown date'}",
-    ]
+    lines = [report["topic"]]
+    if report["status"] is None:
+        lines.append("Status: no confirmed status yet")
+    else:
+        phrase = status_phrase(report["status"], report.get("party"), parties)
+        lines.append(f"Status: {phrase.upper()} since {report['since'] or 'an unknown date'}")
     if report["evidence"]:
         lines += ["Key evidence:", evidence_block(report["evidence"])]
+    for claim in report.get("unconfirmed") or []:
+        step = status_phrase(claim.get("status"), claim.get("party"), parties)
+        lines.append(f"Reported, not yet confirmed: {step} — \"{(claim.get('quote') or '')[:200]}\""
+                     f" ({claim.get('source') or '?'}, {(claim.get('published') or '?')[:10]})")
+    if report.get("not_read"):
+        lines.append(f"Not read: {report['not_read']} articles in a language the bot does not read "
+                     "(see `treatybot sources`).")
     lines.append(
         f"Sources: {report['sources']} independent of {report['relevant_articles']} relevant "
         f"articles ({report['articles']} read)."
@@ -138,7 +167,7 @@ def history_report(db: Database) -> list[HistoryEntry]:
     return [
         {"status": h["status"], "previous": h["previous"], "date": h["since"],
          "since": h["since"], "decided_at": h["decided_at"], "party": h["party"],
-         "evidence": _evidence(h["evidence"])}
+         "evidence": _evidence(h["evidence"]), "corrects": h["corrects"]}
         for h in db.status_history()
     ]
 
@@ -150,7 +179,8 @@ def history_text(history: list[HistoryEntry], parties: Mapping[str, str] | None 
     for h in history:
         who = h["party"]
         party = f" by {party_name(who, parties)}" if who and h["status"] == "ratified" else ""
-        lines.append(f"{h['date'] or '????-??-??'}  {h['status']}{party}")
+        fixed = f" (date corrected; was {h['corrects']})" if h.get("corrects") else ""
+        lines.append(f"{h['date'] or '????-??-??'}  {h['status']}{party}{fixed}")
         for e in h["evidence"][:1]:
             quote = (e.get("quote") or "")[:200]
             lines.append(f'            "{quote}" — {e.get("source")}')
@@ -169,6 +199,8 @@ def sources_text(sources: list[dict[str, Any]]) -> str:
     lines = []
     for s in sources:
         flag = "relevant" if s["relevant"] else "not relevant"
+        if not is_read(s.get("language")):
+            flag = f"not read: written in {s['language']}"
         dup = f", repeats #{s['duplicate_of']}" if s["duplicate_of"] else ""
         where = s.get("url") or s.get("path") or ""
         lines.append(

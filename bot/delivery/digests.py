@@ -141,6 +141,31 @@ def status_change_digest(topic_name: str, previous: str | None, previous_party: 
     )
 
 
+def date_correction_digest(topic_name: str, decision: Decision, corrects: str | None,
+                          counts: dict[str, int],
+                          parties: Mapping[str, str] | None = None) -> Digest:
+    """The current status stays; a better-dated report moved the day it happened."""
+    status = decision.status.value if decision.status else None
+    phrase = status_phrase(status, decision.party, parties)
+    lines = [topic_name,
+             f"Date corrected: {phrase.upper()} since {decision.since or '?'} "
+             f"(was {corrects or '?'}): a report dates the event to that day."]
+    if decision.evidence:
+        lines += ["", "Why:", evidence_block(decision.evidence)]
+    lines += ["", _counts_line(counts, decision.sources)]
+    return Digest(
+        kind=DigestKind.STATUS_CORRECTED,
+        title=f"Treaty status date corrected: {phrase} since {decision.since or '?'}",
+        text="\n".join(lines),
+        status=status,
+        previous=status,
+        evidence=[e.to_json() for e in decision.evidence],
+        created_at=now_iso(),
+        facts={"since": decision.since, "corrects": corrects, "party": decision.party,
+               "articles": counts["articles"], "sources": decision.sources},
+    )
+
+
 def feed_health_digest(feed: dict[str, Any], *, recovered: bool, status: str | None) -> Digest:
     """A feed failing (or working again); any URL in its last error is redacted."""
     name = feed["name"]

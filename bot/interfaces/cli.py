@@ -405,11 +405,20 @@ def topics(watchlist_path: Path, state_dir: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--file", "eval_file", type=click.Path(path_type=Path, exists=True), default=None,
               help="A labelled JSONL file (default: bot/analysis/data/status_eval.jsonl).")
+@click.option("--replay", "replay_files", multiple=True, metavar="FILE",
+              type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Replay labelled real reports (tests/data/real/*.json; repeat for several "
+                   "files of one treaty) day by day and judge the status after each day.")
 @_topic_option
 @common_options
 def eval_command(watchlist_path: Path, state_dir: Path, as_json: bool,
-                 eval_file: Path | None, topic_id: str | None) -> None:
-    """Precision and recall of the sentence classifier on the labelled set."""
+                 eval_file: Path | None, replay_files: tuple[Path, ...],
+                 topic_id: str | None) -> None:
+    """Precision and recall of the sentence classifier on the labelled set; with --replay,
+    the status after each day of real reports, and how many articles were read as labelled."""
+    if replay_files:
+        _eval_replay(watchlist_path, replay_files, topic_id, as_json)
+        return
     from bot.analysis.classify import SentenceClassifier
     from bot.analysis.evaluate import DEFAULT_EVAL_FILE, evaluate
     from bot.analysis.relevance import TopicMatcher
@@ -435,6 +444,31 @@ def eval_command(watchlist_path: Path, state_dir: Path, as_json: bool,
         click.echo(report.table())
 
 
+
+
+def _eval_replay(watchlist_path: Path, files: tuple[Path, ...], topic_id: str | None,
+                 as_json: bool) -> None:
+    """``eval --replay``: the files' own ``topic`` when they have one, else the watchlist's."""
+    from bot.config.sections import TopicConfig
+    from bot.config.topic import DEFAULT_TOPIC
+    from bot.core.replay import load_reports, replay
+    from bot.core.settings import settings_from
+
+    try:
+        reports, section = load_reports(files)
+    except (ValueError, KeyError) as exc:
+        raise click.ClickException(f"not a replay file: {exc}") from exc
+    watchlist, _ = check_watchlist(watchlist_path)
+    if section is not None:
+        topic = TopicConfig.model_validate(section).to_topic()
+    else:
+        entry = watchlist.topic_entry(topic_id) if watchlist else None
+        topic = entry.to_topic() if entry is not None else DEFAULT_TOPIC
+    result = replay(reports, topic, settings_from(watchlist) if watchlist else None)
+    if as_json:
+        _echo_json(result.to_json())
+    else:
+        click.echo(result.text())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -106,7 +106,7 @@ def command_text(service: TreatyService, subcommand: str, topic: str | None = No
             report = service.status() if topic is None else service.status(topic)
         except UnknownTopic as exc:
             return str(exc)
-        return status_text(report, service.party_names)
+        return status_text(report, service.party_names_of(topic))
     if subcommand == "history":
         return history_text(service.history(), service.party_names)
     if subcommand == "sources":

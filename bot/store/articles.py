@@ -14,7 +14,7 @@ from bot.store.status import status_text
 
 _ARTICLE_COLUMNS = (
     "id, key, kind, feed, title, url, path, source, published, date_note, relevant, status, "
-    "duplicate_of, fingerprint"
+    "duplicate_of, fingerprint, language"
 )
 
 
@@ -34,6 +34,7 @@ class ArticleRow:
     status: str | None
     duplicate_of: int | None
     fingerprint: str
+    language: str | None = None  # ISO 639-1, as detected or as the feed says; None: unknown
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> ArticleRow:
@@ -43,6 +44,7 @@ class ArticleRow:
             url=row["url"], path=row["path"], source=row["source"], published=row["published"],
             date_note=row["date_note"], relevant=bool(row["relevant"]), status=row["status"],
             duplicate_of=row["duplicate_of"], fingerprint=row["fingerprint"],
+            language=row["language"],
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -56,6 +58,7 @@ class ArticleRow:
             "status": self.status,
             "duplicate_of": self.duplicate_of,
             "kind": self.kind,
+            "language": self.language,
         }
         if self.path:
             data["path"] = self.path
@@ -91,6 +94,7 @@ class ArticleTables(StoreConnection):
         published: str | None = None,
         date_note: str | None = None,
         seen: tuple[str, str] | None = None,
+        language: str | None = None,
     ) -> int:
         """Store an article with its evidence (and mark its feed item ``seen``: (feed,
         identity)) in one transaction."""
@@ -98,19 +102,19 @@ class ArticleTables(StoreConnection):
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO articles(key, kind, feed, title, url, path, source, published, "
-                "date_note, added_at, body, relevant, status, duplicate_of, fingerprint) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "date_note, added_at, body, relevant, status, duplicate_of, fingerprint, language) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (key, kind, feed, title, url, path, source, published, date_note, now, body,
-                 int(relevant), status_text(status), duplicate_of, fingerprint),
+                 int(relevant), status_text(status), duplicate_of, fingerprint, language),
             )
             article_id = int(cursor.lastrowid or 0)
             if evidence:
                 conn.executemany(
                     "INSERT INTO evidence(article_id, status, quote, rule, confidence, party, "
-                    "retrospective, contested) VALUES(?,?,?,?,?,?,?,?)",
+                    "retrospective, contested, occurred) VALUES(?,?,?,?,?,?,?,?,?)",
                     [
                         (article_id, e.status.value, e.quote, e.rule, e.confidence, e.party,
-                         int(e.retrospective), int(e.contested))
+                         int(e.retrospective), int(e.contested), e.occurred)
                         for e in evidence
                     ],
                 )
@@ -144,9 +148,10 @@ class ArticleTables(StoreConnection):
             f"({','.join('?' * len(ids))})", ids)}
         return [ArticleRow.from_row(rows[i]) for i in ids]
     def dedup_candidate_ids(self, published: str | None, window_days: int = 4,
-                            limit: int = 200) -> list[int]:
+                            limit: int = 200, *, status: str | None = None) -> list[int]:
         """Ids of ``dedup_candidates``, newest first: the undated relevant originals and those
-        dated within ``window_days`` of ``published`` (without a date: the newest ones).
+        dated within ``window_days`` of ``published`` (without a date: the newest ones), that
+        report the same ``status`` (a preview and the report of the event are two stories).
 
         Read from the ``articles_originals`` index: the cost follows the articles in the window,
         not the size of the store. The text range (a day wider on each side, for dates with a
@@ -155,20 +160,21 @@ class ArticleTables(StoreConnection):
         if published is None:
             rows = self._conn.execute(
                 "SELECT id FROM articles INDEXED BY articles_originals "
-                "WHERE relevant = 1 AND duplicate_of IS NULL ORDER BY id DESC LIMIT ?", (limit,)
+                "WHERE relevant = 1 AND duplicate_of IS NULL AND status IS ? "
+                "ORDER BY id DESC LIMIT ?", (status, limit)
             )
             return [r[0] for r in rows]
         rows = self._conn.execute(
             "SELECT id FROM articles INDEXED BY articles_originals "
-            "WHERE relevant = 1 AND duplicate_of IS NULL AND published IS NULL "
+            "WHERE relevant = 1 AND duplicate_of IS NULL AND published IS NULL AND status IS :s "
             "UNION ALL "
             "SELECT id FROM articles INDEXED BY articles_originals "
-            "WHERE relevant = 1 AND duplicate_of IS NULL "
+            "WHERE relevant = 1 AND duplicate_of IS NULL AND status IS :s "
             "AND published >= date(:p, :wide_before) AND published < date(:p, :wide_after) "
             "AND date(published) BETWEEN date(:p, :before) AND date(:p, :after) "
             "ORDER BY id DESC LIMIT :limit",
             {"p": published, "before": f"-{window_days} days", "after": f"+{window_days} days",
-             "wide_before": f"-{window_days + 1} days",
+             "wide_before": f"-{window_days + 1} days", "s": status,
              "wide_after": f"+{window_days + 2} days", "limit": limit},
         )
         return [r[0] for r in rows]
@@ -232,6 +238,13 @@ class ArticleTables(StoreConnection):
         ).fetchone()[0]
         return {"articles": articles, "relevant": relevant, "independent": independent}
 
+    def language_counts(self) -> dict[str, int]:
+        """How many articles are in each detected language (from its index)."""
+        rows = self._conn.execute(
+            "SELECT language, COUNT(*) FROM articles INDEXED BY articles_language "
+            "WHERE language IS NOT NULL GROUP BY language")
+        return {r[0]: r[1] for r in rows}
+
     def evidence(self) -> list[Evidence]:
         """Every piece of evidence from relevant articles, with its article's facts."""
         return [e for _, e in self.evidence_since(0)]
@@ -261,7 +274,7 @@ class ArticleTables(StoreConnection):
                     confidence=r["confidence"], title=r["title"], url=r["url"] or r["path"],
                     source=r["source"], published=r["published"], article_id=r["story"],
                     party=r["party"], retrospective=bool(r["retrospective"]),
-                    contested=bool(r["contested"]),
+                    contested=bool(r["contested"]), occurred=r["occurred"],
                 ),
             )
             for r in rows

@@ -148,11 +148,25 @@ def _v4_feed_poll_counts(conn: sqlite3.Connection) -> None:
     ALTER TABLE feeds ADD COLUMN errors INTEGER NOT NULL DEFAULT 0""")
 
 
+def _v5_event_dates_languages(conn: sqlite3.Connection) -> None:
+    """When each event happened (as its text dates it), the language an article is written in,
+    and which earlier date a status row corrects."""
+    conn.execute("""
+    ALTER TABLE evidence ADD COLUMN occurred TEXT""")
+    conn.execute("""
+    ALTER TABLE articles ADD COLUMN language TEXT""")
+    conn.execute("""
+    CREATE INDEX articles_language ON articles(language) WHERE language IS NOT NULL""")
+    conn.execute("""
+    ALTER TABLE status_history ADD COLUMN corrects TEXT""")
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_status_digests,
     _v2_feeds_seen_items_outputs,
     _v3_originals_index,
     _v4_feed_poll_counts,
+    _v5_event_dates_languages,
 ]
 
 

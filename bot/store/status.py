@@ -20,6 +20,7 @@ class StatusRow(TypedDict):
     decided_at: str
     party: str | None
     evidence: list[dict[str, Any]]
+    corrects: str | None  # a row that only corrects the date: the ``since`` it replaces
 
 
 def status_text(status: Status | str | None) -> str | None:
@@ -31,6 +32,7 @@ def _status_row(row: sqlite3.Row) -> StatusRow:
     return StatusRow(
         status=row["status"], previous=row["previous"], since=row["since"],
         decided_at=row["decided_at"], party=row["party"], evidence=json.loads(row["evidence"]),
+        corrects=row["corrects"],
     )
 
 
@@ -38,13 +40,16 @@ class StatusTable(StoreConnection):
     """The ``status_history`` table: rows are only ever added."""
 
     def add_status(self, status: Status | str, previous: Status | str | None, since: str | None,
-                   party: str | None, evidence: list[dict[str, Any]]) -> None:
+                   party: str | None, evidence: list[dict[str, Any]], *,
+                   corrects: str | None = None) -> None:
+        """Add a change; ``corrects``: this row only corrects the date of the current status
+        (the ``since`` it replaces)."""
         with self.transaction() as conn:
             conn.execute(
-                "INSERT INTO status_history(status, previous, since, decided_at, party, evidence) "
-                "VALUES(?,?,?,?,?,?)",
+                "INSERT INTO status_history(status, previous, since, decided_at, party, evidence, "
+                "corrects) VALUES(?,?,?,?,?,?,?)",
                 (status_text(status), status_text(previous), since, now_iso(), party,
-                 json.dumps(evidence, ensure_ascii=False)),
+                 json.dumps(evidence, ensure_ascii=False), corrects),
             )
 
     def status_history(self) -> list[StatusRow]:

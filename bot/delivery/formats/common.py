@@ -45,6 +45,7 @@ ERROR_KINDS = frozenset({DigestKind.CONFIG_ERROR, DigestKind.OUTPUT_DISABLED,
 KIND_LABELS: dict[DigestKind, str] = {
     DigestKind.BASELINE: "Baseline",
     DigestKind.STATUS_CHANGE: "Status change",
+    DigestKind.STATUS_CORRECTED: "Date corrected",
     DigestKind.FEED_HEALTH: "Feed health",
     DigestKind.DAILY: "Daily digest",
     DigestKind.CONFIG_ERROR: "Configuration error",

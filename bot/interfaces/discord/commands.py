@@ -204,7 +204,7 @@ class TreatyCommands(app_commands.Group):
             await reply(interaction, str(exc), ephemeral=True)
             return
         colour = COLOURS.get(report["status"] or "", COLOURS["neutral"])
-        text = status_text(report, self.service.party_names)
+        text = status_text(report, self.service.party_names_of(topic))
         await reply(interaction, embed=embed("Treaty status", text, colour=colour))
 
     @status.autocomplete("topic")

@@ -103,6 +103,7 @@ def _timeline(history: Sequence[Mapping[str, Any]],
             "phrase": status_phrase(change["status"], change.get("party"), parties),
             "quote": quote[:TIMELINE_QUOTE_MAX],
             "source": source,
+            "corrects": change.get("corrects"),
         })
     return steps
 
@@ -117,6 +118,11 @@ def page_html(service: TreatyService) -> str:
         report=report,
         phrase=phrase,
         evidence=_evidence(report["evidence"]),
+        unconfirmed=[{**cited, "phrase": status_phrase(claim.get("status"), claim.get("party"),
+                                                       service.party_names)}
+                     for claim, cited in zip(report.get("unconfirmed") or [],
+                                             _evidence(report.get("unconfirmed") or []),
+                                             strict=True)],
         timeline=_timeline(service.history(), service.party_names),
         has_timeline_image=timeline_image(service) is not None,
         sources=service.sources(relevant_only=True, limit=SOURCES_SHOWN),
